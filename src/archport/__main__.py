@@ -1,0 +1,3 @@
+from archport.cli import main
+
+main()

@@ -1,0 +1,221 @@
+"""The `archport` command line. Exit status: 0 nothing at or above --fail-on, 1 findings,
+2 usage or input error (one line on stderr, never a traceback)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import click
+from rich.console import Console
+
+from archport import __version__
+from archport.model import Severity
+from archport.registry import RegistryError, default_registry
+from archport.selection import SelectionError
+from archport.settings import DEFAULT_MAX_FILE_SIZE, ScanSettings
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FORMATS = ("text", "json")
+
+
+class InputError(click.ClickException):
+    exit_code = EXIT_ERROR
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(part.strip() for v in values for part in v.split(",") if part.strip())
+
+
+def _parse_defines(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    out = []
+    for v in values:
+        name, _, value = v.partition("=")
+        if not name.isidentifier():
+            raise InputError(f"--define expects NAME or NAME=VALUE, got `{v}`")
+        out.append((name, value if "=" in v else "1"))
+    return tuple(sorted(out))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="archport")
+def cli() -> None:
+    """Find, fix and prove x86-64 to AArch64 porting hazards."""
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
+@click.option("--select", multiple=True, metavar="CODES", help="Only these rule codes or prefixes (comma-separated).")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rule codes or prefixes (comma-separated).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching this gitignore-style glob.")
+@click.option("--no-ignore", is_flag=True, help="Do not honour .gitignore files.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes (default: all cores).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info", "never"]),
+    default="warning",
+    show_default=True,
+    help="Exit 1 when a finding at or above this severity remains.",
+)
+@click.option("--max-file-size", type=click.FloatRange(min=0.001), default=DEFAULT_MAX_FILE_SIZE / 1048576, show_default=True, help="Skip files larger than this many MiB.")
+@click.option("-D", "--define", multiple=True, metavar="NAME[=VALUE]", help="Preprocessor define of the AArch64 build.")
+@click.option("--show-suppressed", is_flag=True, help="Also print suppressed findings.")
+@click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
+def scan(path, fmt, output, select, ignore, exclude, no_ignore, jobs, fail_on, max_file_size, define, show_suppressed, no_progress):
+    """Scan PATH (a directory or a file) for x86-64 to AArch64 porting hazards."""
+    from archport.runner import ScanInputError, run_scan
+
+    settings = ScanSettings(
+        select=_split(select) or None,
+        ignore=_split(ignore),
+        excludes=tuple(exclude),
+        respect_gitignore=not no_ignore,
+        jobs=jobs,
+        max_file_size=int(max_file_size * 1048576),
+        defines=_parse_defines(define),
+    )
+    progress = _ProgressBar() if not no_progress and sys.stderr.isatty() else None
+    try:
+        report = run_scan(path, settings, progress=progress)
+    except (ScanInputError, SelectionError, RegistryError) as exc:
+        raise InputError(str(exc)) from None
+    finally:
+        if progress:
+            progress.close()
+
+    if fmt == "json":
+        from archport.report import json as json_report
+
+        _emit(json_report.render(report), output)
+    else:
+        from archport.report import terminal
+
+        if output:
+            with _open_output(output) as fh:
+                terminal.render(report, Console(file=fh, no_color=True, width=120, highlight=False), show_suppressed=show_suppressed)
+        else:
+            terminal.render(report, Console(highlight=False, soft_wrap=True), show_suppressed=show_suppressed)
+
+    if fail_on != "never" and report.count_at_or_above(Severity(fail_on)):
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN)
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_rules(fmt):
+    """List every rule: code, name, severity, impact, fixable."""
+    registry = default_registry()
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps([r.meta() for r in registry], indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False)
+    for col in ("code", "name", "severity", "impact", "fixable", "summary"):
+        table.add_column(col)
+    for r in registry:
+        table.add_row(r.code, r.name, r.severity.value, r.impact.value, r.fix_availability.value, r.summary)
+    Console(highlight=False).print(table)
+
+
+@cli.command("rule")
+@click.argument("code")
+def show_rule(code):
+    """Print the documentation of rule CODE."""
+    from rich.markdown import Markdown
+
+    rule = default_registry().get(code)
+    if rule is None:
+        raise InputError(f"unknown rule `{code}` (see `archport rules`)")
+    console = Console(highlight=False)
+    console.print(f"[bold]{rule.code}[/bold] {rule.name}")
+    console.print(
+        f"severity: {rule.severity.value} · impact: {rule.impact.value} · confidence: {rule.confidence.value} · "
+        f"fix: {rule.fix_availability.value} · languages: {', '.join(sorted(rule.languages))}"
+    )
+    console.print()
+    console.print(Markdown(rule.doc()))
+
+
+@cli.command()
+def doctor():
+    """Check the optional tools (cross compilers, qemu-user) and the bundled macro table."""
+    from archport.doctor import run_doctor
+
+    sys.exit(run_doctor(Console(highlight=False)))
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        with _open_output(output) as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+def _open_output(output: str):
+    try:
+        return open(output, "w", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+class _ProgressBar:
+    """A transient progress bar on stderr, shown only once a scan has run for a moment."""
+
+    DELAY = 0.5
+
+    def __init__(self):
+        self.started = time.monotonic()
+        self.progress = None
+        self.task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.progress is None:
+            if time.monotonic() - self.started < self.DELAY:
+                return
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(
+                TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                console=Console(stderr=True), transient=True,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task("scan", total=total)
+        self.progress.update(self.task, completed=done, total=total)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: click's own messages and any unexpected failure become one stderr line."""
+    try:
+        rv = cli.main(args=argv, prog_name="archport", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        sys.stderr.write("archport: aborted\n")
+        sys.exit(EXIT_ERROR)
+    except click.ClickException as exc:
+        sys.stderr.write(f"archport: error: {exc.format_message()}\n")
+        sys.exit(EXIT_ERROR)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        sys.stderr.write("archport: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:  # a bug: still one line, with a hint to get the details
+        if os.environ.get("ARCHPORT_DEBUG"):
+            raise
+        sys.stderr.write(f"archport: internal error: {type(exc).__name__}: {exc} (set ARCHPORT_DEBUG=1 for details)\n")
+        sys.exit(EXIT_ERROR)
+    sys.exit(rv if isinstance(rv, int) else EXIT_CLEAN)

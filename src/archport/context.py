@@ -1,0 +1,146 @@
+"""RuleContext: what a rule may ask about the file it is looking at, and the one place where
+findings are built."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from archport.model import Confidence, Finding, Fix, Severity
+from archport.parsing import treesitter
+from archport.preprocessor import Conditionals, State
+
+if TYPE_CHECKING:
+    import tree_sitter as ts
+
+    from archport.rule import Rule
+    from archport.source import SourceFile
+
+ARM_ENV = "aarch64"
+X86_ENV = "x86_64"
+
+
+class RuleContext:
+    def __init__(self, source: SourceFile, grammar: str | None, conditionals: Conditionals | None, abs_path: str):
+        self.source = source
+        self.grammar = grammar
+        self.conditionals = conditionals
+        self.abs_path = abs_path
+        self._tree: ts.Tree | None = None
+        self._data: bytes | None = None
+
+    # -- text ----------------------------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        return self.source.text
+
+    @property
+    def masked(self) -> str:
+        return self.source.masked
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    @property
+    def language(self) -> str:
+        return self.source.language
+
+    def matching_paren(self, open_offset: int, limit: int = 20000) -> int:
+        """Offset just past the bracket closing the one at open_offset (in masked text), or -1."""
+        masked = self.source.masked
+        opening = masked[open_offset]
+        closing = {"(": ")", "{": "}", "[": "]"}[opening]
+        depth = 0
+        end = min(len(masked), open_offset + limit)
+        for i in range(open_offset, end):
+            ch = masked[i]
+            if ch == opening:
+                depth += 1
+            elif ch == closing:
+                depth -= 1
+                if depth == 0:
+                    return i + 1
+        return -1
+
+    # -- preprocessor --------------------------------------------------------------------------
+
+    def arm_state(self, offset: int) -> State:
+        if self.conditionals is None:
+            return State.ACTIVE
+        return self.conditionals.state_at(ARM_ENV, offset)
+
+    def x86_state(self, offset: int) -> State:
+        if self.conditionals is None:
+            return State.ACTIVE
+        return self.conditionals.state_at(X86_ENV, offset)
+
+    # -- syntax tree ---------------------------------------------------------------------------
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            self._data = self.source.text.encode(self.source.encoding, errors="surrogateescape")
+        return self._data
+
+    @property
+    def tree(self) -> ts.Tree | None:
+        """The file's tree-sitter tree, parsed on first use (once per file)."""
+        if self._tree is None and self.grammar is not None:
+            self._tree = treesitter.parse(self.grammar, self.data)
+        return self._tree
+
+    def function_name(self, offset: int) -> str | None:
+        """Name of the function definition containing the offset, if any."""
+        tree = self.tree
+        if tree is None:
+            return None
+        byte = self.source.byte_offset(offset)
+        node = tree.root_node.descendant_for_byte_range(byte, byte)
+        while node is not None and node.type != "function_definition":
+            node = node.parent
+        if node is None:
+            return None
+        decl = node.child_by_field_name("declarator")
+        while decl is not None and decl.type not in ("identifier", "field_identifier", "qualified_identifier",
+                                                       "operator_name", "destructor_name"):
+            decl = decl.child_by_field_name("declarator")
+        return decl.text.decode(errors="replace") if decl is not None else None
+
+    # -- findings ------------------------------------------------------------------------------
+
+    def finding(
+        self,
+        rule: type[Rule] | Rule,
+        start: int,
+        end: int,
+        message: str,
+        help: str,
+        *,
+        properties: dict[str, Any] | None = None,
+        fix: Fix | None = None,
+        severity: Severity | None = None,
+        confidence: Confidence | None = None,
+    ) -> Finding:
+        src = self.source
+        end = max(end, start)
+        line, column = src.position(start)
+        end_line, end_column = src.position(end)
+        return Finding(
+            code=rule.code,
+            name=rule.name,
+            severity=severity or rule.severity,
+            impact=rule.impact,
+            confidence=confidence or rule.confidence,
+            path=src.path,
+            line=line,
+            column=column,
+            end_line=end_line,
+            end_column=end_column,
+            start_byte=src.byte_offset(start),
+            end_byte=src.byte_offset(end),
+            message=message,
+            help=help,
+            fix=fix,
+            properties=dict(properties or {}),
+        )

@@ -1,0 +1,165 @@
+"""Scanning one file: read, guard, classify, prefilter, mask, evaluate the preprocessor,
+route to the rules, drop what AArch64 never compiles, apply suppressions, fingerprint."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections import defaultdict
+
+from archport.context import RuleContext
+from archport.fingerprint import with_fingerprints
+from archport.languages import classify
+from archport.model import FileResult, Finding, ScanError
+from archport.parsing import treesitter
+from archport.prefilter import Prefilter
+from archport.preprocessor import Conditionals, State, load_environment, scan_directives
+from archport.rule import Rule
+from archport.settings import ScanSettings
+from archport.source import SourceFile
+from archport.suppression import apply_suppressions, parse_suppressions
+
+SUPPRESSION_KEY = "<suppression>"
+_BINARY_SNIFF = 8192
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.M)
+
+
+class FileScanner:
+    """Everything that is built once per worker process and reused for every file."""
+
+    def __init__(self, rules: list[type[Rule]], settings: ScanSettings):
+        self.settings = settings
+        self.rules = [r() for r in rules if r.code[:2] != "AP"]
+        self.meta_rules = {r.code: r for r in rules if r.code[:2] == "AP"}
+        self.rules_by_language: dict[str, list[Rule]] = defaultdict(list)
+        for rule in self.rules:
+            for lang in rule.languages:
+                self.rules_by_language[lang].append(rule)
+        literals = {rule.code: rule.prefilter for rule in self.rules}
+        if self.meta_rules:
+            literals[SUPPRESSION_KEY] = (b"archport:",)
+        self.prefilter = Prefilter(literals)
+        defines = dict(settings.defines)
+        self.envs = {
+            cpp: [load_environment("aarch64", cpp).with_defines(defines), load_environment("x86_64", cpp).with_defines(defines)]
+            for cpp in (False, True)
+        }
+
+    # -- one file --------------------------------------------------------------------------------
+
+    def scan(self, abs_path: str, rel_path: str) -> FileResult:
+        result = FileResult(rel_path)
+        try:
+            size = os.stat(abs_path).st_size
+            if size > self.settings.max_file_size:
+                result.errors.append(
+                    ScanError(
+                        rel_path,
+                        "read",
+                        f"file is {size / 1048576:.1f} MiB, over the {self.settings.max_file_size / 1048576:.0f} MiB "
+                        "limit (--max-file-size); skipped",
+                    )
+                )
+                result.scanned = False
+                return result
+            with open(abs_path, "rb") as fh:
+                data = fh.read(self.settings.max_file_size + 1)
+        except OSError as exc:
+            result.errors.append(ScanError(rel_path, "read", f"cannot read file: {exc.strerror or exc}"))
+            result.scanned = False
+            return result
+        result.size = len(data)
+        result.lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+        if b"\0" in data[:_BINARY_SNIFF]:
+            result.errors.append(ScanError(rel_path, "decode", "binary content (NUL bytes) in a source file; skipped"))
+            result.scanned = False
+            return result
+        language = classify(os.path.basename(rel_path), data[:65536])
+        if language is None:
+            result.scanned = False
+            return result
+        hits = self.prefilter.hits(data)
+        rules = [r for r in self.rules_by_language.get(language.name, ()) if r.code in hits]
+        if not rules and SUPPRESSION_KEY not in hits:
+            return result
+
+        encoding = "utf-8"
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            result.errors.append(
+                ScanError(rel_path, "decode", f"invalid UTF-8 at line {line} (byte 0x{data[exc.start]:02x}); scanned as Latin-1")
+            )
+            text, encoding = data.decode("latin-1"), "latin-1"
+        source = SourceFile(rel_path, language.name, text, encoding=encoding)
+        conditionals = None
+        if (language.preprocessed or rel_path.endswith((".S", ".sx"))) and "#" in text:
+            directives = scan_directives(source.masked, text)
+            if directives:
+                conditionals = Conditionals(directives, self.envs[language.name == "cpp"])
+        ctx = RuleContext(source, language.grammar, conditionals, abs_path)
+
+        findings: list[Finding] = []
+        for rule in rules:
+            try:
+                findings.extend(self._run_rule(rule, ctx, conditionals))
+            except Exception as exc:  # a rule bug must not stop the scan
+                result.errors.append(ScanError(rel_path, "rule", f"{rule.code} failed: {type(exc).__name__}: {exc}"))
+        result.parsed = ctx._tree is not None
+
+        suppressions, malformed = parse_suppressions(source) if SUPPRESSION_KEY in hits else ([], [])
+        findings = apply_suppressions(findings, suppressions)
+        findings.extend(self._meta_findings(ctx, suppressions, malformed))
+        result.findings = with_fingerprints(findings, source)
+        return result
+
+    def _run_rule(self, rule: Rule, ctx: RuleContext, conditionals: Conditionals | None):
+        produced: list[Finding] = []
+        if rule.pattern:
+            for m in _compiled(rule.pattern).finditer(ctx.masked):
+                produced.extend(rule.check_match(ctx, m))
+        if rule.query and ctx.grammar:
+            tree = ctx.tree
+            for _, captures in treesitter.matches(ctx.grammar, rule.query, tree.root_node):
+                produced.extend(rule.check_query(ctx, captures))
+        produced.extend(rule.check_file(ctx))
+        if conditionals is None or not rule.respect_preprocessor:
+            return produced
+        # code that an AArch64 build never compiles is not a porting problem
+        return [f for f in produced if ctx.arm_state(_char_offset(ctx, f)) is not State.INACTIVE]
+
+    def _meta_findings(self, ctx: RuleContext, suppressions, malformed) -> list[Finding]:
+        out = []
+        unused = self.meta_rules.get("AP001")
+        enabled = {r.code for r in self.rules}
+        if unused is not None:
+            for s in suppressions:
+                for code in s.codes:
+                    if code in s.used or not any(c.startswith(code) for c in enabled):
+                        continue
+                    out.append(
+                        ctx.finding(
+                            unused,
+                            s.start,
+                            s.end,
+                            f"suppression of {code} matched no finding",
+                            "remove the stale suppression, or move it to the flagged line or the line before it",
+                            properties={"suppressed_code": code},
+                        )
+                    )
+        bad = self.meta_rules.get("AP002")
+        if bad is not None:
+            for m in malformed:
+                out.append(ctx.finding(bad, m.start, m.end, m.reason, "name the rule codes, e.g. `archport: ignore[CC401]`"))
+        return out
+
+
+def _char_offset(ctx: RuleContext, finding: Finding) -> int:
+    """Character offset of a finding's start (findings store lines, columns and bytes)."""
+    return ctx.source.line_start(finding.line) + finding.column - 1

@@ -1,0 +1,24 @@
+"""Fingerprints that survive unrelated edits: they hash the rule, the file and the flagged
+line's text (whitespace-normalised), plus the occurrence index among identical ones, never the
+line number."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+from archport.model import Finding
+from archport.source import SourceFile
+
+
+def with_fingerprints(findings: list[Finding], source: SourceFile | None) -> list[Finding]:
+    seen: dict[tuple[str, str], int] = {}
+    out = []
+    for f in sorted(findings, key=lambda f: f.sort_key):
+        text = " ".join(source.line_text(f.line).split()) if source is not None else ""
+        key = (f.code, text)
+        index = seen.get(key, 0)
+        seen[key] = index + 1
+        digest = hashlib.sha256(f"{f.code}\0{f.path}\0{text}\0{index}".encode("utf-8", "surrogatepass")).hexdigest()
+        out.append(dataclasses.replace(f, fingerprint=digest[:20]))
+    return out

@@ -1,0 +1,1 @@
+"""Parsers: tree-sitter grammars, loaded lazily and cached per process."""

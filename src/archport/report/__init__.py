@@ -1,0 +1,1 @@
+"""Reports: the Report data and its renderers (terminal, JSON)."""

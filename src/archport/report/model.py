@@ -1,0 +1,76 @@
+"""The result of a scan: the same content as the JSON report, as Python objects."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from archport import __version__
+from archport.model import Finding, ScanError, Severity
+
+SCHEMA_ID = "archport-report/1"
+
+
+@dataclass
+class Report:
+    root: str
+    findings: list[Finding] = field(default_factory=list)  # including suppressed ones
+    errors: list[ScanError] = field(default_factory=list)
+    files_scanned: int = 0
+    files_skipped: int = 0
+    files_parsed: int = 0
+    lines_scanned: int = 0
+    bytes_scanned: int = 0
+    duration_seconds: float = 0.0
+    rules_run: list[str] = field(default_factory=list)
+    effort_minutes: dict[str, int] = field(default_factory=dict)  # rule code -> minutes per finding
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def active(self) -> list[Finding]:
+        """Findings that are not suppressed."""
+        return [f for f in self.findings if f.suppressed is None]
+
+    @property
+    def suppressed(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppressed is not None]
+
+    def count_at_or_above(self, severity: Severity) -> int:
+        return sum(1 for f in self.active if f.severity.rank >= severity.rank)
+
+    def by_code(self) -> dict[str, int]:
+        return dict(sorted(Counter(f.code for f in self.active).items()))
+
+    def effort_hours(self) -> float:
+        minutes = sum(self.effort_minutes.get(f.code, 0) for f in self.active)
+        return round(minutes / 60, 1)
+
+    def summary(self) -> dict[str, Any]:
+        active = self.active
+        return {
+            "files_scanned": self.files_scanned,
+            "files_skipped": self.files_skipped,
+            "files_parsed": self.files_parsed,
+            "lines_scanned": self.lines_scanned,
+            "bytes_scanned": self.bytes_scanned,
+            "findings": len(active),
+            "suppressed": len(self.findings) - len(active),
+            "errors": len(self.errors),
+            "by_code": self.by_code(),
+            "by_severity": {s.value: sum(1 for f in active if f.severity is s) for s in Severity},
+            "effort_hours": self.effort_hours(),
+            "duration_seconds": round(self.duration_seconds, 3),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA_ID,
+            "tool": {"name": "archport", "version": __version__},
+            "root": self.root,
+            "settings": self.settings,
+            "rules": self.rules_run,
+            "findings": [f.to_dict() for f in self.findings],
+            "errors": [e.to_dict() for e in self.errors],
+            "summary": self.summary(),
+        }

@@ -1,0 +1,113 @@
+"""Terminal output: each finding with its location, a code frame with carets, the message, a
+help line, then a summary by rule."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from archport.model import Finding, Severity
+from archport.report.model import Report
+
+_SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
+_CONTEXT_LINES = 1
+_MAX_FRAME_LINES = 6
+
+
+class _Lines:
+    """Reads the lines of reported files once each, for code frames."""
+
+    def __init__(self, root: str):
+        self.root = Path(root)
+        self._cache: dict[str, list[str]] = {}
+
+    def get(self, rel: str) -> list[str]:
+        if rel not in self._cache:
+            base = self.root if self.root.is_dir() else self.root.parent
+            try:
+                data = (base / rel).read_bytes()
+                self._cache[rel] = data.decode("utf-8", errors="replace").splitlines()
+            except OSError:
+                self._cache[rel] = []
+        return self._cache[rel]
+
+
+def render(report: Report, console: Console, *, show_suppressed: bool = False, show_frames: bool = True) -> None:
+    lines = _Lines(report.root)
+    shown = report.findings if show_suppressed else report.active
+    for finding in shown:
+        _render_finding(finding, console, lines.get(finding.path) if show_frames else [])
+    for error in report.errors:
+        console.print(Text.assemble(("error", "bold magenta"), f": {error.path}: {error.stage}: {error.message}"))
+    _render_summary(report, console)
+
+
+def _render_finding(f: Finding, console: Console, file_lines: list[str]) -> None:
+    header = Text()
+    header.append(f"{f.path}:{f.line}:{f.column}: ", style="bold")
+    header.append(f.code, style=_SEVERITY_STYLE[f.severity])
+    header.append(f" [{f.severity.value}] ", style=_SEVERITY_STYLE[f.severity])
+    header.append(f.message)
+    if f.fix is not None:
+        header.append(" [*]", style="green")
+    if f.suppressed:
+        header.append(f" (suppressed: {f.suppressed})", style="dim")
+    console.print(header)
+    if file_lines and f.line <= len(file_lines):
+        _render_frame(f, console, file_lines)
+    if f.help:
+        console.print(Text.assemble("   = ", ("help", "bold green"), f": {f.help}"))
+    console.print()
+
+
+def _render_frame(f: Finding, console: Console, file_lines: list[str]) -> None:
+    first = max(1, f.line - _CONTEXT_LINES)
+    last = min(len(file_lines), f.end_line, f.line + _MAX_FRAME_LINES - 1)
+    width = len(str(last))
+    console.print(Text(f"{' ' * width} |", style="blue"))
+    for n in range(first, last + 1):
+        text = file_lines[n - 1].expandtabs(4)
+        console.print(Text.assemble((f"{n:>{width}} | ", "blue"), text))
+        if n == f.line:
+            raw = file_lines[n - 1]
+            col = len(raw[: f.column - 1].expandtabs(4))
+            end_col = f.end_column if f.end_line == f.line else len(raw) + 1
+            span = max(1, len(raw[: max(end_col - 1, f.column - 1)].expandtabs(4)) - col)
+            console.print(
+                Text.assemble((f"{' ' * width} | ", "blue"), " " * col, ("^" * span, _SEVERITY_STYLE[f.severity]))
+            )
+
+
+def _render_summary(report: Report, console: Console) -> None:
+    active = report.active
+    if active:
+        names = {f.code: f.name for f in active}
+        severities = {f.code: f.severity for f in active}
+        table = Table(title="Findings by rule", title_justify="left", show_edge=False, pad_edge=False)
+        table.add_column("code")
+        table.add_column("name")
+        table.add_column("severity")
+        table.add_column("count", justify="right")
+        for code, count in sorted(Counter(f.code for f in active).items()):
+            table.add_row(code, names[code], Text(severities[code].value, style=_SEVERITY_STYLE[severities[code]]), str(count))
+        console.print(table)
+        console.print()
+    by_sev = Counter(f.severity for f in active)
+    parts = [f"{by_sev.get(s, 0)} {s.value}{'s' if by_sev.get(s, 0) != 1 else ''}" for s in Severity]
+    line = (
+        f"Found {len(active)} finding{'s' if len(active) != 1 else ''} ({', '.join(parts)}) "
+        f"in {report.files_scanned} file{'s' if report.files_scanned != 1 else ''} "
+        f"({report.lines_scanned:,} lines, {report.duration_seconds:.2f} s)"
+    )
+    extras = []
+    if report.suppressed:
+        extras.append(f"{len(report.suppressed)} suppressed")
+    if report.errors:
+        extras.append(f"{len(report.errors)} file error{'s' if len(report.errors) != 1 else ''}")
+    if active:
+        extras.append(f"estimated effort {report.effort_hours():g} h")
+    console.print(line + (f"; {'; '.join(extras)}" if extras else "") + ".")

@@ -1,0 +1,1 @@
+"""archport rules: one module per rule, named <code>_<name>."""

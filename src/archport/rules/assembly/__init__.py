@@ -1,0 +1,1 @@
+"""assembly rules: one module per rule, named <code>_<name>."""

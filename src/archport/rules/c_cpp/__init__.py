@@ -1,0 +1,1 @@
+"""c_cpp rules: one module per rule, named <code>_<name>."""

@@ -1,0 +1,114 @@
+"""A whole scan: discover files, spread them over worker processes, gather a sorted Report
+that is the same whatever the number of workers."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from archport.discovery import discover
+from archport.engine import FileScanner
+from archport.model import FileResult
+from archport.registry import Registry, default_registry
+from archport.report.model import Report
+from archport.selection import select_rules
+from archport.settings import ScanSettings
+
+ProgressCallback = Callable[[int, int], None]
+_IN_PROCESS_BELOW = 48  # files; below this, starting workers costs more than it saves
+_CHUNK = 16
+
+_worker: FileScanner | None = None
+
+
+def _init_worker(rules, settings) -> None:
+    global _worker
+    _worker = FileScanner(rules, settings)
+
+
+def _scan_chunk(chunk: list[tuple[str, str]]) -> list[FileResult]:
+    assert _worker is not None
+    return [_worker.scan(abs_path, rel) for abs_path, rel in chunk]
+
+
+class ScanInputError(Exception):
+    """The scan cannot start (missing path, bad selection); the CLI exits 2 with this message."""
+
+
+def run_scan(
+    path: str | os.PathLike,
+    settings: ScanSettings = ScanSettings(),
+    *,
+    registry: Registry | None = None,
+    progress: ProgressCallback | None = None,
+) -> Report:
+    started = time.perf_counter()
+    root = Path(path)
+    if not root.exists():
+        raise ScanInputError(f"no such file or directory: {path}")
+    registry = registry or default_registry()
+    rules = select_rules(registry, settings.select, settings.ignore)
+
+    found = discover(root, excludes=settings.excludes, respect_gitignore=settings.respect_gitignore)
+    files = found.files
+    jobs = settings.jobs or os.cpu_count() or 1
+    results: list[FileResult] = []
+    total = len(files)
+    if jobs <= 1 or total < _IN_PROCESS_BELOW:
+        scanner = FileScanner(rules, settings)
+        for i, (abs_path, rel) in enumerate(files, 1):
+            results.append(scanner.scan(abs_path, rel))
+            if progress:
+                progress(i, total)
+    else:
+        # biggest files first so no worker is left with a giant one at the end
+        ordered = sorted(files, key=lambda f: _size(f[0]), reverse=True)
+        chunks = [ordered[i : i + _CHUNK] for i in range(0, len(ordered), _CHUNK)]
+        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(rules, settings)) as pool:
+            futures = [pool.submit(_scan_chunk, chunk) for chunk in chunks]
+            done = 0
+            for future in as_completed(futures):
+                chunk_results = future.result()
+                results.extend(chunk_results)
+                done += len(chunk_results)
+                if progress:
+                    progress(done, total)
+
+    report = Report(root=str(root))
+    report.errors.extend(found.errors)
+    for r in sorted(results, key=lambda r: r.path):
+        report.findings.extend(r.findings)
+        report.errors.extend(r.errors)
+        if r.scanned:
+            report.files_scanned += 1
+            report.lines_scanned += r.lines
+            report.bytes_scanned += r.size
+        else:
+            report.files_skipped += 1
+        report.files_parsed += r.parsed
+    report.findings.sort(key=lambda f: f.sort_key)
+    report.errors.sort(key=lambda e: (e.path, e.stage, e.message))
+    report.rules_run = sorted(r.code for r in rules)
+    report.effort_minutes = {r.code: r.effort_minutes for r in rules}
+    report.settings = {
+        "select": list(settings.select) if settings.select is not None else ["ALL"],
+        "ignore": list(settings.ignore),
+        "exclude": list(settings.excludes),
+        "respect_gitignore": settings.respect_gitignore,
+        "max_file_size": settings.max_file_size,
+        "defines": {k: v for k, v in settings.defines},
+    }
+    report.duration_seconds = time.perf_counter() - started
+    return report
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
