@@ -15,7 +15,7 @@ class UnusedSuppression(Rule):
 
     ## Example
     ```c
-    int x = 1; /* archport: ignore[CC401] */
+    int x = 1; /* archport: ignore[CC403] */
     ```
 
     Use instead:

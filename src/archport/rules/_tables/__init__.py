@@ -1,0 +1,1 @@
+"""Data tables shared by rules (facts, not logic)."""

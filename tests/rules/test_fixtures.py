@@ -1,0 +1,65 @@
+"""One parametrized harness for every rule fixture: tests/rules/fixtures/<CODE>/cases*.
+
+Each case file is scanned with only its rule selected; the (line, code) pairs reported must
+equal the `expect` markers exactly, with no unmarked finding anywhere."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import archport
+from tests.rules.markers import parse_markers
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _cases():
+    for rule_dir in sorted(FIXTURES.iterdir()):
+        if not rule_dir.is_dir():
+            continue
+        for case in sorted(rule_dir.iterdir()):
+            if case.name.startswith("cases") and ".fixed" not in case.name:
+                yield pytest.param(rule_dir.name, case, id=f"{rule_dir.name}/{case.name}")
+
+
+@pytest.mark.parametrize("code,case", list(_cases()))
+def test_fixture(code: str, case: Path):
+    text = case.read_text(encoding="utf-8", errors="surrogateescape")
+    markers = parse_markers(text)
+    report = archport.scan(case, select=[code], jobs=1)
+    assert not report.errors, report.errors
+    got = Counter((f.line, f.code) for f in report.active)
+    lines = text.splitlines()
+
+    problems = []
+    for (line, c), n in sorted(markers.expected.items()):
+        if got[(line, c)] != n:
+            problems.append(f"{case.name}:{line} expected {n}x {c}, got {got[(line, c)]}: {lines[line - 1].strip()}")
+    for f in report.active:
+        key = (f.line, f.code)
+        if key in markers.expected or key in markers.todo_ok:
+            continue
+        problems.append(f"{case.name}:{f.line}:{f.column} unexpected {f.code}: {f.message}\n    {lines[f.line - 1].strip()}")
+    for key in sorted(markers.todo_expect):
+        if got[key]:
+            problems.append(f"{case.name}:{key[0]} todo-expect {key[1]} is now reported: turn it into `expect`")
+    for key in sorted(markers.todo_ok):
+        if not got[key]:
+            problems.append(f"{case.name}:{key[0]} todo-ok {key[1]} is no longer reported: turn it into `ok`")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_fixture_folder_has_positive_and_negative_cases():
+    for rule_dir in sorted(FIXTURES.iterdir()):
+        if not rule_dir.is_dir():
+            continue
+        expect = ok = 0
+        for case in rule_dir.iterdir():
+            m = parse_markers(case.read_text(encoding="utf-8", errors="replace"))
+            expect += sum(n for (_, c), n in m.expected.items() if c == rule_dir.name)
+            ok += sum(1 for _, c in m.ok if c == rule_dir.name)
+        assert expect and ok, f"{rule_dir.name}: needs at least one `expect:` and one `ok:` marker"
