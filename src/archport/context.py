@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 ARM_ENV = "aarch64"
 X86_ENV = "x86_64"
+GENERIC_ENV = "generic"
 
 
 class RuleContext:

@@ -14,7 +14,7 @@ from archport.languages import classify
 from archport.model import FileResult, Finding, ScanError
 from archport.parsing import treesitter
 from archport.prefilter import Prefilter
-from archport.preprocessor import Conditionals, State, load_environment, scan_directives
+from archport.preprocessor import Conditionals, State, generic_environment, load_environment, scan_directives
 from archport.rule import Rule
 from archport.settings import ScanSettings
 from archport.source import SourceFile
@@ -46,7 +46,11 @@ class FileScanner:
         self.prefilter = Prefilter(literals)
         defines = dict(settings.defines)
         self.envs = {
-            cpp: [load_environment("aarch64", cpp).with_defines(defines), load_environment("x86_64", cpp).with_defines(defines)]
+            cpp: [
+                load_environment("aarch64", cpp).with_defines(defines),
+                load_environment("x86_64", cpp).with_defines(defines),
+                generic_environment(cpp).with_defines(defines),
+            ]
             for cpp in (False, True)
         }
 

@@ -58,6 +58,18 @@ def load_environment(arch: str, cplusplus: bool) -> Environment:
     return Environment(arch, macros, family)
 
 
+_ARM_MACRO = re.compile(r"arm|aarch64", re.I)
+
+
+@functools.lru_cache(maxsize=None)
+def generic_environment(cplusplus: bool) -> Environment:
+    """A 64-bit little-endian GCC target that is neither x86 nor Arm (the AArch64 table without
+    its Arm macros): a branch that AArch64 takes but this target does not was written for Arm."""
+    arm = load_environment("aarch64", cplusplus)
+    macros = {k: v for k, v in arm.macros.items() if not _ARM_MACRO.search(k)}
+    return Environment("generic", macros, "other")
+
+
 @dataclass
 class Directive:
     kind: str
@@ -240,6 +252,11 @@ class Conditionals:
 
     @staticmethod
     def _arch_dependent(text: str, tainted: set[str]) -> bool:
+        for m in _HAS_INCLUDE.finditer(text):
+            if is_x86_header(m.group(1)) or is_arm_header(m.group(1)):
+                return True
+        if "__builtin_ia32_" in text or "__builtin_aarch64_" in text:
+            return True
         for ident in _IDENT.findall(text):
             if ident in tainted or ident in arch_vocabulary() or _ARCH_WORD.search(ident):
                 return True
@@ -269,7 +286,7 @@ class Conditionals:
             for name, env in self.envs.items():
                 if env.arch_family != "aarch64":
                     continue
-                others = [states[o] for o, e in self.envs.items() if e.arch_family != "aarch64"]
+                others = [states[o] for o, e in self.envs.items() if e.arch_family == "x86"]
                 if states[name] is State.ACTIVE and all(o is State.INACTIVE for o in others):
                     self.dead_from.setdefault(name, d.end)
 
