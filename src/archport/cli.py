@@ -52,6 +52,7 @@ def cli() -> None:
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rule codes or prefixes (comma-separated).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching this gitignore-style glob.")
 @click.option("--no-ignore", is_flag=True, help="Do not honour .gitignore files.")
+@click.option("--no-layout", is_flag=True, help="Report findings under x86 directories that have an Arm sibling (arch/x86 beside arch/arm) instead of marking them suppressed.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes (default: all cores).")
 @click.option(
     "--fail-on",
@@ -64,7 +65,7 @@ def cli() -> None:
 @click.option("-D", "--define", multiple=True, metavar="NAME[=VALUE]", help="Preprocessor define of the AArch64 build.")
 @click.option("--show-suppressed", is_flag=True, help="Also print suppressed findings.")
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
-def scan(path, fmt, output, select, ignore, exclude, no_ignore, jobs, fail_on, max_file_size, define, show_suppressed, no_progress):
+def scan(path, fmt, output, select, ignore, exclude, no_ignore, no_layout, jobs, fail_on, max_file_size, define, show_suppressed, no_progress):
     """Scan PATH (a directory or a file) for x86-64 to AArch64 porting hazards."""
     from archport.runner import ScanInputError, run_scan
 
@@ -73,6 +74,7 @@ def scan(path, fmt, output, select, ignore, exclude, no_ignore, jobs, fail_on, m
         ignore=_split(ignore),
         excludes=tuple(exclude),
         respect_gitignore=not no_ignore,
+        respect_layout=not no_layout,
         jobs=jobs,
         max_file_size=int(max_file_size * 1048576),
         defines=_parse_defines(define),

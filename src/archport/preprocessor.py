@@ -322,12 +322,23 @@ _ARCH_WORD = re.compile(
 )
 
 
+# Compilers and operating systems other than GCC/Clang on Linux: the target is decided by them
+# as surely as by the architecture (archport ports Linux servers), so their branches are off.
+_OTHER_TARGETS = frozenset(
+    "_MSC_VER _MSC_FULL_VER _WIN32 _WIN64 WIN32 _WINDOWS __MINGW32__ __MINGW64__ __CYGWIN__ __APPLE__"
+    " __MACH__ __INTEL_COMPILER __ICC __ICL __INTEL_LLVM_COMPILER __SUNPRO_C __SUNPRO_CC __IBMC__"
+    " __IBMCPP__ __xlC__ __xlc__ __FreeBSD__ __OpenBSD__ __NetBSD__ __DragonFly__ __sun _AIX __HAIKU__"
+    " __EMSCRIPTEN__ __wasm__ __wasm32__ __wasm64__ __CC_ARM __TI_COMPILER_VERSION__".split()
+)
+
+
 @functools.lru_cache(maxsize=1)
 def arch_vocabulary() -> frozenset[str]:
-    """Predefined macros whose presence or value differs between the AArch64 and x86-64 tables."""
+    """Macros that decide the target: predefined macros whose presence or value differs between
+    the AArch64 and x86-64 tables, plus other compilers' and operating systems' macros."""
     arm = load_environment("aarch64", False).macros
     x86 = load_environment("x86_64", False).macros
-    return frozenset(k for k in set(arm) | set(x86) if arm.get(k) != x86.get(k))
+    return frozenset(k for k in set(arm) | set(x86) if arm.get(k) != x86.get(k)) | _OTHER_TARGETS
 
 
 def _and(a: State, b: State) -> State:

@@ -3,6 +3,7 @@ that is the same whatever the number of workers."""
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import time
@@ -12,7 +13,8 @@ from pathlib import Path
 
 from archport.discovery import discover
 from archport.engine import FileScanner
-from archport.model import FileResult
+from archport.layout import x86_only_directories
+from archport.model import FileResult, Finding
 from archport.registry import Registry, default_registry
 from archport.report.model import Report
 from archport.selection import select_rules
@@ -81,8 +83,9 @@ def run_scan(
 
     report = Report(root=str(root))
     report.errors.extend(found.errors)
+    arch_dirs = x86_only_directories(root, [rel for _, rel in files]) if settings.respect_layout else {}
     for r in sorted(results, key=lambda r: r.path):
-        report.findings.extend(r.findings)
+        report.findings.extend(_mark_layout(r.findings, r.path, arch_dirs))
         report.errors.extend(r.errors)
         if r.scanned:
             report.files_scanned += 1
@@ -100,11 +103,20 @@ def run_scan(
         "ignore": list(settings.ignore),
         "exclude": list(settings.excludes),
         "respect_gitignore": settings.respect_gitignore,
+        "respect_layout": settings.respect_layout,
         "max_file_size": settings.max_file_size,
         "defines": {k: v for k, v in settings.defines},
     }
     report.duration_seconds = time.perf_counter() - started
     return report
+
+
+def _mark_layout(findings: list[Finding], path: str, arch_dirs: dict[str, str]) -> list[Finding]:
+    prefix = next((p for p in arch_dirs if path.startswith(p)), None)
+    if prefix is None:
+        return findings
+    reason = f"layout: {prefix} is x86-only; the build takes {arch_dirs[prefix]} on AArch64"
+    return [f if f.suppressed else dataclasses.replace(f, suppressed=reason) for f in findings]
 
 
 def _size(path: str) -> int:

@@ -13,6 +13,8 @@ class ScanSettings:
     ignore: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
     respect_gitignore: bool = True
+    #: findings under arch/x86/ beside arch/arm/ are marked suppressed (see layout.py)
+    respect_layout: bool = True
     jobs: int = 0  # 0: all cores
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     #: extra preprocessor defines for the AArch64 build, NAME -> value

@@ -64,6 +64,9 @@ A, I, U = State.ACTIVE, State.INACTIVE, State.UNKNOWN
         # values of predefined macros
         ("#if __SIZEOF_LONG_DOUBLE__ == 16 && __LDBL_MANT_DIG__ == 64\nMARK(x87)\n#endif\n", {"x87": (I, A)}),
         ("#if defined(__GNUC__) && !defined(__clang__)\nMARK(gcc)\n#endif\n", {"gcc": (A, A)}),
+        # other compilers and operating systems are not the Linux GCC/Clang target
+        ("#ifdef _MSC_VER\nMARK(msvc)\n#elif defined(__APPLE__)\nMARK(mac)\n#else\nMARK(gnu)\n#endif\n",
+         {"msvc": (I, I), "mac": (I, I), "gnu": (A, A)}),
         # stray #endif / unterminated #if are tolerated
         ("#endif\n#if defined(__x86_64__)\nMARK(open)\n", {"open": (I, A)}),
     ],
