@@ -3,6 +3,7 @@ findings are built."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from archport.model import Confidence, Finding, Fix, Severity
@@ -21,11 +22,18 @@ GENERIC_ENV = "generic"
 
 
 class RuleContext:
-    def __init__(self, source: SourceFile, grammar: str | None, conditionals: Conditionals | None, abs_path: str):
+    def __init__(
+        self,
+        source: SourceFile,
+        grammar: str | None,
+        abs_path: str,
+        conditionals: Callable[[], Conditionals | None] | None = None,
+    ):
         self.source = source
         self.grammar = grammar
-        self.conditionals = conditionals
         self.abs_path = abs_path
+        self._conditionals_factory = conditionals
+        self._conditionals: Conditionals | None = None
         self._tree: ts.Tree | None = None
         self._data: bytes | None = None
 
@@ -65,6 +73,15 @@ class RuleContext:
         return -1
 
     # -- preprocessor --------------------------------------------------------------------------
+
+    @property
+    def conditionals(self) -> Conditionals | None:
+        """The file's #if structure under the AArch64, x86-64 and generic targets (evaluated on
+        first use: most files never need it)."""
+        if self._conditionals_factory is not None:
+            self._conditionals = self._conditionals_factory()
+            self._conditionals_factory = None
+        return self._conditionals
 
     def arm_state(self, offset: int) -> State:
         if self.conditionals is None:

@@ -25,7 +25,7 @@ class Discovered:
 def _read_ignore(path: Path, errors: list[ScanError], rel: str) -> pathspec.PathSpec | None:
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        return pathspec.GitIgnoreSpec.from_lines(lines)
+        return pathspec.GitIgnoreSpec.from_lines(lines, backend="simple")
     except OSError as exc:
         errors.append(ScanError(rel, "read", f"cannot read ignore file: {exc.strerror or exc}"))
         return None
@@ -39,7 +39,7 @@ def discover(
 ) -> Discovered:
     """Files under `root` (or `root` itself) that some language could claim, sorted."""
     out = Discovered()
-    exclude_spec = pathspec.GitIgnoreSpec.from_lines(excludes) if excludes else None
+    exclude_spec = pathspec.GitIgnoreSpec.from_lines(excludes, backend="simple") if excludes else None
 
     if root.is_file():
         out.files.append((str(root), root.name))

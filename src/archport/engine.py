@@ -102,17 +102,20 @@ class FileScanner:
             )
             text, encoding = data.decode("latin-1"), "latin-1"
         source = SourceFile(rel_path, language.name, text, encoding=encoding)
-        conditionals = None
+        factory = None
         if (language.preprocessed or rel_path.endswith((".S", ".sx"))) and "#" in text:
-            directives = scan_directives(source.masked, text)
-            if directives:
-                conditionals = Conditionals(directives, self.envs[language.name == "cpp"])
-        ctx = RuleContext(source, language.grammar, conditionals, abs_path)
+            envs = self.envs[language.name == "cpp"]
+
+            def factory():
+                directives = scan_directives(source.masked, text)
+                return Conditionals(directives, envs) if directives else None
+
+        ctx = RuleContext(source, language.grammar, abs_path, factory)
 
         findings: list[Finding] = []
         for rule in rules:
             try:
-                findings.extend(self._run_rule(rule, ctx, conditionals))
+                findings.extend(self._run_rule(rule, ctx))
             except Exception as exc:  # a rule bug must not stop the scan
                 result.errors.append(ScanError(rel_path, "rule", f"{rule.code} failed: {type(exc).__name__}: {exc}"))
         result.parsed = ctx._tree is not None
@@ -123,7 +126,7 @@ class FileScanner:
         result.findings = with_fingerprints(findings, source)
         return result
 
-    def _run_rule(self, rule: Rule, ctx: RuleContext, conditionals: Conditionals | None):
+    def _run_rule(self, rule: Rule, ctx: RuleContext):
         produced: list[Finding] = []
         if rule.pattern:
             for m in _compiled(rule.pattern).finditer(ctx.masked):
@@ -133,7 +136,7 @@ class FileScanner:
             for _, captures in treesitter.matches(ctx.grammar, rule.query, tree.root_node):
                 produced.extend(rule.check_query(ctx, captures))
         produced.extend(rule.check_file(ctx))
-        if conditionals is None or not rule.respect_preprocessor:
+        if not produced or not rule.respect_preprocessor or ctx.conditionals is None:
             return produced
         # code that an AArch64 build never compiles is not a porting problem
         return [f for f in produced if ctx.arm_state(_char_offset(ctx, f)) is not State.INACTIVE]

@@ -28,3 +28,12 @@ def is_x86_header(name: str) -> bool:
 
 def is_arm_header(name: str) -> bool:
     return bool(ARM_HEADER_RE.match(name.strip().strip("<>\"").strip()))
+
+
+#: byte strings that any x86-specific preprocessor condition contains (a prefilter for the
+#: guard rules: a file without any of them cannot have an x86-only branch)
+X86_GUARD_LITERALS = (
+    b"x86", b"X86", b"_M_X64", b"_M_AMD64", b"_M_IX86", b"i386", b"i486", b"i586", b"i686",
+    b"amd64", b"AMD64", b"SSE", b"AVX", b"BMI", b"PCLMUL", b"__AES__", b"__SHA__", b"POPCNT",
+    b"LZCNT", b"__FMA__", b"__F16C__", b"__MMX__", b"immintrin", b"_MSC_VER", b"_WIN32",
+)

@@ -252,15 +252,8 @@ class Conditionals:
 
     @staticmethod
     def _arch_dependent(text: str, tainted: set[str]) -> bool:
-        for m in _HAS_INCLUDE.finditer(text):
-            if is_x86_header(m.group(1)) or is_arm_header(m.group(1)):
-                return True
-        if "__builtin_ia32_" in text or "__builtin_aarch64_" in text:
-            return True
-        for ident in _IDENT.findall(text):
-            if ident in tainted or ident in arch_vocabulary() or _ARCH_WORD.search(ident):
-                return True
-        return False
+        names_arch, idents = _vocabulary_scan(text)
+        return names_arch or (bool(tainted) and not tainted.isdisjoint(idents))
 
     def _condition(self, kind: str, arg: str, macros: dict, env: Environment) -> State:
         if kind in ("ifdef", "ifndef", "def", "ndef"):
@@ -312,6 +305,18 @@ class Conditionals:
 
 
 _IDENT = re.compile(r"[A-Za-z_]\w*")
+
+
+@functools.lru_cache(maxsize=16384)
+def _vocabulary_scan(text: str) -> tuple[bool, frozenset[str]]:
+    """(does the text name an architecture, compiler or OS; its identifiers)."""
+    idents = frozenset(_IDENT.findall(text))
+    if any(is_x86_header(m.group(1)) or is_arm_header(m.group(1)) for m in _HAS_INCLUDE.finditer(text)):
+        return True, idents
+    if "__builtin_ia32_" in text or "__builtin_aarch64_" in text:
+        return True, idents
+    vocabulary = arch_vocabulary()
+    return any(i in vocabulary or _ARCH_WORD.search(i) for i in idents), idents
 # words that name an architecture or an ISA extension inside macro names (X86_AVX2, HAVE_NEON)
 _ARCH_WORD = re.compile(
     r"(?:^|_)(?:X86|X64|X86_64|AMD64|I[3-6]86|IX86|IA32|IA64|MMX|SSE\d*|SSSE3|AVX\w*|BMI\d?|PCLMUL\w*"
@@ -393,7 +398,8 @@ def evaluate(text: str, macros: dict, env: Environment, _hide: frozenset = froze
         return None
 
 
-def _tokenize(text: str) -> list[tuple[str, str]]:
+@functools.lru_cache(maxsize=8192)
+def _tokenize(text: str) -> tuple[tuple[str, str], ...]:
     tokens = []
     pos = 0
     text = text.rstrip()
@@ -406,7 +412,7 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
         kind = m.lastgroup
         tokens.append((kind, m.group(kind)))
         pos = m.end()
-    return tokens
+    return tuple(tokens)
 
 
 _BINARY = [

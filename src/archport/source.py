@@ -8,17 +8,14 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-# C, C++ and preprocessed assembly: comments, raw strings, strings, character literals.
-_C_LEXEMES = re.compile(
-    r"""
-      (?P<line>//(?:[^\n\\]|\\.|\\\n)*)
-    | (?P<block>/\*.*?(?:\*/|\Z))
-    | (?P<raw>(?<![\w])(?:u8|[uUL])?R"(?P<delim>[^ ()\\\t\n"]{0,16})\(.*?\)(?P=delim)")
-    | (?P<str>(?<![\w])(?:u8|[uUL])?"(?:[^"\\\n]|\\.|\\\n)*"?)
-    | (?P<chr>(?<![\w])(?:u8|[uUL])?'(?:[^'\\\n]|\\.){1,8}')
-    """,
-    re.S | re.X,
-)
+# C and C++: where a comment or literal may start, and how each kind continues from there.
+# A hand-driven scan (search for the next start, then match that one kind) is about ten times
+# faster than one alternation regex, which tries every branch at every character.
+_C_START = re.compile(r"/[/*]|[\"']")
+_C_LINE_COMMENT = re.compile(r"//(?:[^\n\\]|\\.|\\\n)*")
+_C_STRING = re.compile(r'"(?:[^"\\\n]|\\.|\\\n)*"?', re.S)
+_C_CHAR = re.compile(r"'(?:[^'\\\n]|\\.){1,8}'")
+_C_RAW_STRING = re.compile(r'"([^ ()\\\t\n"]{0,16})\((?:.*?)\)\1"', re.S)
 
 # Assembly: C-style comments (for .S), `#` comments that are not directives, `;` comments
 # (NASM/MASM; in GAS `;` separates statements, so only taken when the file is NASM-like),
@@ -40,7 +37,6 @@ _ASM_LEXEMES_NASM = re.compile(
 )
 _NASM_HINT = re.compile(r"^\s*(?:section\s+\.|bits\s+(?:16|32|64)\b|%(?:macro|define|include|ifdef)\b|global\s+\w)", re.M | re.I)
 
-_NON_NEWLINE = re.compile(r"[^\n]")
 
 
 @dataclass
@@ -69,29 +65,63 @@ class SourceFile:
 
     def _mask(self) -> str:
         if self.language in ("c", "cpp"):
-            lexemes = _C_LEXEMES
-        elif self.language == "asm":
-            lexemes = _ASM_LEXEMES_NASM if _NASM_HINT.search(self.text) else _ASM_LEXEMES_GAS
-        else:
+            return self._mask_c()
+        if self.language != "asm":
             return self.text
+        lexemes = _ASM_LEXEMES_NASM if _NASM_HINT.search(self.text) else _ASM_LEXEMES_GAS
         comments, strings = self.comments, self.strings
 
         def blank(m: re.Match) -> str:
-            kind = m.lastgroup
-            s = m.group(0)
-            if kind in ("line", "block"):
+            if m.lastgroup in ("line", "block"):
                 comments.append(m.span())
-                return _NON_NEWLINE.sub(" ", s)
+                return _blank(m.group(0))
             strings.append(m.span())
-            # keep the quotes so the code keeps its shape: "abc" -> "   "
-            q = s.find("'" if kind == "chr" else '"')
-            closed = len(s) > q + 1 and s[-1] == s[q]
-            inner = s[q + 1 : -1] if closed else s[q + 1 :]
-            return s[: q + 1] + _NON_NEWLINE.sub(" ", inner) + (s[-1] if closed else "")
+            body = m.group(0)
+            return body[0] + _blank(body[1:-1]) + body[-1] if len(body) >= 2 and body[-1] == body[0] else body[0] + _blank(body[1:])
 
-        if kind_free(self.text):
-            return self.text
         return lexemes.sub(blank, self.text)
+
+    def _mask_c(self) -> str:
+        text = self.text
+        pieces: list[str] = []
+        prev = pos = 0
+        search = _C_START.search
+        while True:
+            m = search(text, pos)
+            if m is None:
+                break
+            start = m.start()
+            ch = text[start]
+            if ch == "/":
+                if text[start + 1] == "/":
+                    end = _C_LINE_COMMENT.match(text, start).end()
+                else:
+                    close = text.find("*/", start + 2)
+                    end = len(text) if close < 0 else close + 2
+                self.comments.append((start, end))
+                pieces.append(text[prev:start])
+                pieces.append(_blank(text[start:end]))
+            else:
+                if ch == '"':
+                    raw = start > 0 and text[start - 1] == "R" and (start < 2 or not (text[start - 2].isalnum() and text[start - 2] not in "uUL8"))
+                    lit = (_C_RAW_STRING.match(text, start) if raw else None) or _C_STRING.match(text, start)
+                else:
+                    lit = _C_CHAR.match(text, start)
+                    if lit is None:  # an apostrophe in prose or a digit separator
+                        pos = start + 1
+                        continue
+                end = lit.end()
+                self.strings.append((start, end))
+                closed = end - start >= 2 and text[end - 1] == ch
+                pieces.append(text[prev : start + 1])
+                pieces.append(_blank(text[start + 1 : end - 1] if closed else text[start + 1 : end]))
+                if closed:
+                    pieces.append(ch)
+            prev = pos = end
+        if not pieces:
+            return text
+        pieces.append(text[prev:])
+        return "".join(pieces)
 
     # -- positions ------------------------------------------------------------------------------
 
@@ -140,6 +170,8 @@ class SourceFile:
         return i >= 0 and self.comments[i][0] <= offset < self.comments[i][1]
 
 
-def kind_free(text: str) -> bool:
-    """True when the text has no comment or string delimiters at all (nothing to mask)."""
-    return not any(ch in text for ch in "/\"'#;@")
+def _blank(segment: str) -> str:
+    """Spaces of the same length, keeping newlines so line numbers do not move."""
+    if "\n" not in segment:
+        return " " * len(segment)
+    return "\n".join(" " * len(part) for part in segment.split("\n"))

@@ -4,6 +4,7 @@ import bisect
 import re
 
 from archport.context import ARM_ENV, X86_ENV
+from archport.knowledge import X86_GUARD_LITERALS
 from archport.model import Confidence, Impact, Severity
 from archport.preprocessor import State
 from archport.rule import Rule
@@ -74,7 +75,7 @@ class X86OnlyGuardWithoutFallback(Rule):
     confidence = Confidence.MEDIUM
     tags = ("preprocessor",)
     effort_minutes = 60
-    prefilter = (b"#",)
+    prefilter = X86_GUARD_LITERALS
 
     def check_file(self, ctx):
         cond = ctx.conditionals

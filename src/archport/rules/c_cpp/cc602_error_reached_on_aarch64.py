@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 from archport.context import ARM_ENV, GENERIC_ENV, X86_ENV
+from archport.knowledge import X86_GUARD_LITERALS
 from archport.model import Confidence, Impact, Severity
 from archport.preprocessor import State, evaluate, load_environment
 from archport.rule import Rule
@@ -94,7 +95,7 @@ class ErrorReachedOnAarch64(Rule):
     confidence = Confidence.HIGH
     tags = ("preprocessor",)
     effort_minutes = 60
-    prefilter = (b"error", b"static_assert", b"_Static_assert")
+    prefilter = (b"static_assert", b"_Static_assert") + X86_GUARD_LITERALS
     pattern = _ASSERT
     # every arch-specific #error is reported, also those after the first one
     respect_preprocessor = False
