@@ -123,6 +123,11 @@ class SourceFile:
         pieces.append(text[prev:])
         return "".join(pieces)
 
+    @property
+    def knows_comments(self) -> bool:
+        """Whether comments of this language are recognised (and so listed in `comments`)."""
+        return self.language in ("c", "cpp", "asm")
+
     # -- positions ------------------------------------------------------------------------------
 
     @property

@@ -44,7 +44,8 @@ class Malformed:
 def parse_suppressions(source: SourceFile) -> tuple[list[Suppression], list[Malformed]]:
     found: list[Suppression] = []
     bad: list[Malformed] = []
-    spans = source.comments or ([(0, len(source.text))] if "archport:" in source.text else [])
+    # where the language has a comment model, only comments count; elsewhere, any line
+    spans = source.comments if source.knows_comments else [(0, len(source.text))]
     for cstart, cend in spans:
         segment = source.text[cstart:cend]
         if "archport:" not in segment:
