@@ -34,6 +34,8 @@ class RuleContext:
         self.abs_path = abs_path
         self._conditionals_factory = conditionals
         self._conditionals: Conditionals | None = None
+        #: per-file scratch space that rules may share (e.g. an index built once per file)
+        self.cache: dict[str, Any] = {}
         self._tree: ts.Tree | None = None
         self._data: bytes | None = None
 

@@ -109,8 +109,10 @@ def _join(rel_dir: str, name: str) -> str:
 def _ignored(rel: str, specs: tuple, exclude_spec: pathspec.PathSpec | None) -> bool:
     if exclude_spec is not None and exclude_spec.match_file(rel):
         return True
-    for base, spec in specs:
+    # as in git: the deepest .gitignore with a matching pattern decides (so `!name` re-includes)
+    for base, spec in reversed(specs):
         sub = rel[len(base) + 1 :] if base else rel
-        if spec.match_file(sub):
-            return True
+        decision = spec.check_file(sub).include
+        if decision is not None:
+            return decision
     return False

@@ -13,9 +13,12 @@ from archport.source import SourceFile
 
 def with_fingerprints(findings: list[Finding], source: SourceFile | None) -> list[Finding]:
     seen: dict[tuple[str, str], int] = {}
+    normalised: dict[int, str] = {}  # per line: a long line with many findings is split once
     out = []
     for f in sorted(findings, key=lambda f: f.sort_key):
-        text = " ".join(source.line_text(f.line).split()) if source is not None else ""
+        text = normalised.get(f.line)
+        if text is None:
+            text = normalised[f.line] = " ".join(source.line_text(f.line).split()) if source is not None else ""
         key = (f.code, text)
         index = seen.get(key, 0)
         seen[key] = index + 1
