@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -80,7 +81,8 @@ def discover(
                 try:
                     st = os.stat(entry.path)  # follows the link; loops raise ELOOP
                 except OSError as exc:
-                    out.errors.append(ScanError(rel, "read", f"broken symbolic link: {exc.strerror or exc}"))
+                    what = "symbolic link loop" if exc.errno == errno.ELOOP else "broken symbolic link"
+                    out.errors.append(ScanError(rel, "read", f"{what}: {exc.strerror or exc}"))
                     continue
                 if stat.S_ISDIR(st.st_mode):
                     continue  # directory symlinks are never followed

@@ -87,11 +87,6 @@ class FileScanner:
         if language is None:
             result.scanned = False
             return result
-        hits = self.prefilter.hits(data)
-        rules = [r for r in self.rules_by_language.get(language.name, ()) if r.code in hits]
-        if not rules and SUPPRESSION_KEY not in hits:
-            return result
-
         encoding = "utf-8"
         try:
             text = data.decode("utf-8")
@@ -101,6 +96,10 @@ class FileScanner:
                 ScanError(rel_path, "decode", f"invalid UTF-8 at line {line} (byte 0x{data[exc.start]:02x}); scanned as Latin-1")
             )
             text, encoding = data.decode("latin-1"), "latin-1"
+        hits = self.prefilter.hits(data)
+        rules = [r for r in self.rules_by_language.get(language.name, ()) if r.code in hits]
+        if not rules and SUPPRESSION_KEY not in hits:
+            return result
         source = SourceFile(rel_path, language.name, text, encoding=encoding)
         factory = None
         if (language.preprocessed or rel_path.endswith((".S", ".sx"))) and "#" in text:

@@ -50,6 +50,7 @@ class SourceFile:
     strings: list[tuple[int, int]] = field(default_factory=list)
     _line_starts: list[int] = field(default_factory=list)
     _ascii: bool = True
+    _line_bytes: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._line_starts = [0]
@@ -154,7 +155,16 @@ class SourceFile:
     def byte_offset(self, offset: int) -> int:
         if self._ascii:
             return offset
-        return len(self.text[:offset].encode(self.encoding, errors="surrogateescape"))
+        if not self._line_bytes:  # byte offset of each line start, built once
+            total, out = 0, []
+            for i, start in enumerate(self._line_starts):
+                out.append(total)
+                end = self._line_starts[i + 1] if i + 1 < len(self._line_starts) else len(self.text)
+                total += len(self.text[start:end].encode(self.encoding, errors="surrogateescape"))
+            self._line_bytes = out
+        line = bisect.bisect_right(self._line_starts, offset)
+        start = self._line_starts[line - 1]
+        return self._line_bytes[line - 1] + len(self.text[start:offset].encode(self.encoding, errors="surrogateescape"))
 
     def string_literals(self, start: int, end: int) -> list[str]:
         """Raw text of the string literals inside [start, end), quotes removed."""

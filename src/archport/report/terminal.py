@@ -16,6 +16,7 @@ from archport.report.model import Report
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
 _CONTEXT_LINES = 1
 _MAX_FRAME_LINES = 6
+_MAX_FRAME_WIDTH = 160  # characters of a line shown in a code frame
 
 
 class _Lines:
@@ -64,19 +65,35 @@ def _render_finding(f: Finding, console: Console, file_lines: list[str]) -> None
     console.print()
 
 
+def _window(raw: str, column0: int, width: int = _MAX_FRAME_WIDTH) -> tuple[str, int]:
+    """At most `width` characters of a line around 0-based `column0`, and where they start:
+    a minified line with thousands of findings must not be printed whole for each."""
+    if len(raw) <= width:
+        return raw, 0
+    start = max(0, min(column0 - width // 3, len(raw) - width))
+    seg = raw[start : start + width]
+    if start > 0:
+        seg = "…" + seg[1:]
+    if start + width < len(raw):
+        seg = seg[:-1] + "…"
+    return seg, start
+
+
 def _render_frame(f: Finding, console: Console, file_lines: list[str]) -> None:
     first = max(1, f.line - _CONTEXT_LINES)
     last = min(len(file_lines), f.end_line, f.line + _MAX_FRAME_LINES - 1)
     width = len(str(last))
     console.print(Text(f"{' ' * width} |", style="blue"))
     for n in range(first, last + 1):
-        text = file_lines[n - 1].expandtabs(4)
-        console.print(Text.assemble((f"{n:>{width}} | ", "blue"), text))
+        raw = file_lines[n - 1]
+        c0 = min(f.column - 1, len(raw)) if n == f.line else 0
+        seg, start = _window(raw, c0)
+        console.print(Text.assemble((f"{n:>{width}} | ", "blue"), seg.expandtabs(4)))
         if n == f.line:
-            raw = file_lines[n - 1]
-            col = len(raw[: f.column - 1].expandtabs(4))
-            end_col = f.end_column if f.end_line == f.line else len(raw) + 1
-            span = max(1, len(raw[: max(end_col - 1, f.column - 1)].expandtabs(4)) - col)
+            col = len(seg[: c0 - start].expandtabs(4))
+            end0 = (f.end_column - 1) if f.end_line == f.line else len(raw)
+            end0 = min(max(end0, c0), start + len(seg))
+            span = max(1, len(seg[: end0 - start].expandtabs(4)) - col)
             console.print(
                 Text.assemble((f"{' ' * width} | ", "blue"), " " * col, ("^" * span, _SEVERITY_STYLE[f.severity]))
             )
