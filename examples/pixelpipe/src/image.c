@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pixelpipe/config.h"
 #include "pixelpipe/pixelpipe.h"
 
 static size_t row_bytes(int width, int channels)

@@ -16,10 +16,7 @@
 #  error "unsupported architecture: pixelpipe requires x86-64 (AVX2)"
 #endif
 
-#define PP_ROW_ALIGN PP_VECTOR_BYTES
-#define PP_ALIGN_UP(n, a) (((n) + (size_t)(a) - 1) & ~((size_t)(a) - 1))
-
-/* the largest image we accept, in pixels per side */
-#define PP_MAX_DIM 32768
+/* scratch buffers of the vector kernels are aligned to one vector */
+#define PP_SCRATCH_ALIGN PP_VECTOR_BYTES
 
 #endif /* PIXELPIPE_CONFIG_H */

@@ -18,6 +18,10 @@ extern "C" {
 #define PP_VERSION_MINOR 4
 #define PP_VERSION_PATCH 2
 
+#define PP_MAX_DIM 32768 /* the largest image accepted, in pixels per side */
+#define PP_ROW_ALIGN 32  /* row stride and buffer alignment, in bytes */
+#define PP_ALIGN_UP(n, a) (((n) + (size_t)(a) - 1) & ~((size_t)(a) - 1))
+
 typedef enum pp_status {
     PP_OK = 0,
     PP_ERR_ARG = -1,
