@@ -3,6 +3,7 @@ findings are built."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
 
     from archport.rule import Rule
     from archport.source import SourceFile
+
+_BRACKET = re.compile(r"[()\[\]{}]")
 
 ARM_ENV = "aarch64"
 X86_ENV = "x86_64"
@@ -58,21 +61,21 @@ class RuleContext:
         return self.source.language
 
     def matching_paren(self, open_offset: int, limit: int = 20000) -> int:
-        """Offset just past the bracket closing the one at open_offset (in masked text), or -1."""
-        masked = self.source.masked
-        opening = masked[open_offset]
-        closing = {"(": ")", "{": "}", "[": "]"}[opening]
-        depth = 0
-        end = min(len(masked), open_offset + limit)
-        for i in range(open_offset, end):
-            ch = masked[i]
-            if ch == opening:
-                depth += 1
-            elif ch == closing:
-                depth -= 1
-                if depth == 0:
-                    return i + 1
-        return -1
+        """Offset just past the bracket closing the one at open_offset (in masked text), or -1
+        when it is unbalanced or more than `limit` characters away."""
+        pairs = self.cache.get("_brackets")
+        if pairs is None:  # one pass over the file pairs every (), [] and {}
+            pairs = self.cache["_brackets"] = {}
+            stacks: dict[str, list[int]] = {"(": [], "[": [], "{": []}
+            opener = {")": "(", "]": "[", "}": "{"}
+            for m in _BRACKET.finditer(self.source.masked):
+                ch = m.group()
+                if ch in stacks:
+                    stacks[ch].append(m.start())
+                elif stacks[opener[ch]]:
+                    pairs[stacks[opener[ch]].pop()] = m.end()
+        close = pairs.get(open_offset, -1)
+        return close if close != -1 and close - open_offset <= limit else -1
 
     # -- preprocessor --------------------------------------------------------------------------
 

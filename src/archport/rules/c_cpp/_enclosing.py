@@ -8,12 +8,8 @@ from __future__ import annotations
 import bisect
 import re
 
-_PAREN = re.compile(r"[()]")
 _TEST_DIRECTIVE = re.compile(r"[ \t]*#[ \t]*(?:if|ifdef|ifndef|elif|elifdef|elifndef|undef)\b")
 _MAX_SPAN = 20000
-
-_cache_source = None
-_cache_map: dict[int, int] = {}
 
 
 def enclosing_conditions(ctx, offset: int) -> list[str]:
@@ -67,15 +63,4 @@ def guarded(ctx, offset: int, test: re.Pattern) -> bool:
 def close_paren(ctx, open_offset: int) -> int:
     """Offset just past the `)` that closes the `(` at open_offset in the masked text, or -1
     (unbalanced, or more than 20000 characters away)."""
-    global _cache_source, _cache_map
-    if _cache_source is not ctx.source:
-        pairs: dict[int, int] = {}
-        stack: list[int] = []
-        for m in _PAREN.finditer(ctx.masked):
-            if m.group() == "(":
-                stack.append(m.start())
-            elif stack:
-                pairs[stack.pop()] = m.end()
-        _cache_source, _cache_map = ctx.source, pairs
-    close = _cache_map.get(open_offset, -1)
-    return close if close != -1 and close - open_offset <= _MAX_SPAN else -1
+    return ctx.matching_paren(open_offset, limit=_MAX_SPAN)
