@@ -18,7 +18,7 @@ def enclosing_conditions(ctx, offset: int) -> list[str]:
     conditionals = ctx.conditionals
     if conditionals is None or not conditionals.chains:
         return []
-    starts, branches, where = _branch_index(conditionals)
+    starts, branches, where = _branch_index(ctx, conditionals)
     i = bisect.bisect_right(starts, offset) - 1
     branch = branches[i] if i >= 0 else None
     out: list[str] = []
@@ -30,21 +30,18 @@ def enclosing_conditions(ctx, offset: int) -> list[str]:
     return out
 
 
-_index_of = None
-_index: tuple[list[int], list, dict] = ([], [], {})
-
-
-def _branch_index(conditionals):
-    """All branches sorted by where their body starts, and each branch's (chain, position)."""
-    global _index_of, _index
-    if _index_of is not conditionals:
+def _branch_index(ctx, conditionals):
+    """All branches sorted by where their body starts, and each branch's (chain, position);
+    built once per file."""
+    index = ctx.cache.get("_branch_index")
+    if index is None:
         where = {}
         for chain in conditionals.chains:
             for i, branch in enumerate(chain.branches):
                 where[id(branch)] = (chain, i)
         branches = sorted((b for c in conditionals.chains for b in c.branches), key=lambda b: b.body_start)
-        _index_of, _index = conditionals, ([b.body_start for b in branches], branches, where)
-    return _index
+        index = ctx.cache["_branch_index"] = ([b.body_start for b in branches], branches, where)
+    return index
 
 
 def on_test_directive(ctx, offset: int) -> bool:
