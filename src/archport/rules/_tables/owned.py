@@ -11,6 +11,7 @@ OWNED_NAMES: dict[str, str] = {
     "__rdtsc": "CC407",
     "__rdtscp": "CC407",
     "_rdtsc": "CC407",
+    "_rdtscp": "CC407",
     "__cpuid": "CC406",
     "__cpuidex": "CC406",
     "__cpuid_count": "CC406",

@@ -161,7 +161,7 @@ class X86TimestampCounter(Rule):
     tags = ("timing", "isa")
     effort_minutes = 30
     prefilter = (b"rdtsc",)
-    pattern = r"\b(?:__rdtscp|__rdtsc|_rdtsc)\b"
+    pattern = r"\b(?:__rdtscp|__rdtsc|_rdtscp|_rdtsc)\b"
 
     def check_match(self, ctx, match):
         name = match.group(0)
@@ -176,7 +176,7 @@ class X86TimestampCounter(Rule):
             if constant
             else ""
         )
-        help_ = _HELP + (_RDTSCP_HELP if name == "__rdtscp" else "")
+        help_ = _HELP + (_RDTSCP_HELP if name.endswith("rdtscp") else "")
         props = {"intrinsic": name, "replacement": "clock_gettime(CLOCK_MONOTONIC)", "cycle_constant": constant}
 
         provided_by_project = file_defines(ctx, name) >= 0

@@ -1,0 +1,1 @@
+"""Maintenance scripts that regenerate archport's data tables. Not used at scan time."""
