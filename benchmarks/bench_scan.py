@@ -223,6 +223,11 @@ def main(argv: list[str] | None = None) -> int:
         f"  archport -j 1 lines/s vs baseline {args.compare_baseline:,.0f} lines/s (single core): "
         f"{one_rate / args.compare_baseline:.2f}x"
     )
+    if len(runs) > 1:
+        print(
+            f"  {par_name} lines/s vs the same baseline:           "
+            f"{lines / par_seconds / args.compare_baseline:.2f}x (the bar is 3x)"
+        )
     return 0
 
 

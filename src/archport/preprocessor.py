@@ -134,15 +134,55 @@ class Conditionals:
         self.chains: list[Chain] = []
         self.branch_of_directive: dict[int, Branch] = {}
         self._build()
+        # each target is evaluated when first asked about: most files only need AArch64
         self._points: dict[str, tuple[list[int], list[State]]] = {}
-        self.defines: dict[str, dict[str, object]] = {}
-        #: per env, offset from which compilation has already failed on a reachable #error
-        self.dead_from: dict[str, int] = {}
-        #: each #error with its compiled state per env
-        self.errors: list[tuple[Directive, dict[str, State]]] = []
-        for env in envs:
-            self._evaluate(env)
-        self._collect_errors()
+        self._defines: dict[str, dict[str, object]] = {}
+        self._dead_from: dict[str, int] | None = None
+        self._errors: list[tuple[Directive, dict[str, State]]] | None = None
+
+    def ensure(self, *env_names: str) -> None:
+        """Evaluate these targets now (branch `states` are filled in per evaluated target)."""
+        for name in env_names or tuple(self.envs):
+            if name not in self._points:
+                self._evaluate(self.envs[name])
+
+    @property
+    def defines(self) -> dict[str, dict[str, object]]:
+        """Per target, the macros known at the end of the file."""
+        self.ensure()
+        return self._defines
+
+    @property
+    def errors(self) -> list[tuple[Directive, dict[str, State]]]:
+        """Each #error with its state per target."""
+        if self._errors is None:
+            self.ensure()
+            self._errors = [
+                (d, {name: self._state(name, d.start) for name in self.envs}) for d in self.directives if d.kind == "error"
+            ]
+        return self._errors
+
+    @property
+    def dead_from(self) -> dict[str, int]:
+        """Per AArch64 target, the offset after an #error that it reaches and no x86 target
+        does: compilation has failed there, so nothing after it is compiled or reported."""
+        if self._dead_from is None:
+            self._dead_from = {}
+            arm = [n for n, e in self.envs.items() if e.arch_family == "aarch64"]
+            x86 = [n for n, e in self.envs.items() if e.arch_family == "x86"]
+            for d in self.directives:
+                if d.kind != "error":
+                    continue
+                for name in arm:
+                    if name in self._dead_from:
+                        continue
+                    self.ensure(name)
+                    if self._state(name, d.start) is not State.ACTIVE:
+                        continue
+                    self.ensure(*x86)
+                    if all(self._state(o, d.start) is State.INACTIVE for o in x86):
+                        self._dead_from[name] = d.end
+        return self._dead_from
 
     # -- structure -----------------------------------------------------------------------------
 
@@ -248,7 +288,7 @@ class Conditionals:
             offsets.append(d.end)
             states.append(state)
         self._points[env.name] = (offsets, states)
-        self.defines[env.name] = macros
+        self._defines[env.name] = macros
 
     @staticmethod
     def _arch_dependent(text: str, tainted: set[str]) -> bool:
@@ -268,24 +308,10 @@ class Conditionals:
             return State.UNKNOWN
         return State.ACTIVE if result else State.INACTIVE
 
-    def _collect_errors(self) -> None:
-        names = list(self.envs)
-        for d in self.directives:
-            if d.kind == "error":
-                self.errors.append((d, {name: self._state(name, d.start) for name in names}))
-        # an #error that only AArch64 reaches ends compilation there: nothing after it in the
-        # file is compiled, so nothing after it is reported
-        for d, states in self.errors:
-            for name, env in self.envs.items():
-                if env.arch_family != "aarch64":
-                    continue
-                others = [states[o] for o, e in self.envs.items() if e.arch_family == "x86"]
-                if states[name] is State.ACTIVE and all(o is State.INACTIVE for o in others):
-                    self.dead_from.setdefault(name, d.end)
-
     # -- queries -------------------------------------------------------------------------------
 
     def _state(self, env_name: str, offset: int) -> State:
+        self.ensure(env_name)
         offsets, states = self._points[env_name]
         return states[bisect.bisect_right(offsets, offset) - 1]
 

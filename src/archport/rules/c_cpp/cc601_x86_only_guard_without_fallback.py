@@ -81,6 +81,7 @@ class X86OnlyGuardWithoutFallback(Rule):
         cond = ctx.conditionals
         if cond is None:
             return
+        cond.ensure(ARM_ENV, X86_ENV)
         directive_spans = [(d.start, d.end) for d in cond.directives]
         starts = [s for s, _ in directive_spans]
         for chain in cond.chains:
