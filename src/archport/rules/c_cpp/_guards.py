@@ -17,3 +17,9 @@ def guard_text(conditionals: Conditionals, chain: Chain) -> str:
     d = conditionals.directives[chain.branches[0].directive]
     text = f"#{d.kind} {' '.join(d.arg.split())}".strip()
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def directive_span(ctx, directive) -> tuple[int, int]:
+    """Where to point at a directive: from its `#` (indentation skipped) to its end."""
+    text = ctx.text[directive.start : directive.end]
+    return directive.start + len(text) - len(text.lstrip()), directive.end

@@ -8,7 +8,7 @@ from archport.knowledge import X86_GUARD_LITERALS
 from archport.model import Confidence, Impact, Severity
 from archport.preprocessor import State
 from archport.rule import Rule
-from archport.rules.c_cpp._guards import guard_text
+from archport.rules.c_cpp._guards import directive_span, guard_text
 
 _DEFINE_NAME = re.compile(r"\s*([A-Za-z_]\w*)")
 # a function definition's head: name ( params ) [attributes] {
@@ -101,12 +101,12 @@ class X86OnlyGuardWithoutFallback(Rule):
                     if use is None:
                         continue
                     guard = cond.directives[first.directive]
-                    start = guard.start + len(ctx.text[guard.start : guard.end]) - len(ctx.text[guard.start : guard.end].lstrip())
+                    start, end = directive_span(ctx, guard)
                     use_line = ctx.source.line_of(use)
                     yield ctx.finding(
                         self,
                         start,
-                        guard.end,
+                        end,
                         f"`{guard_text(cond, chain)}` defines `{name}` only for x86, but line {use_line} uses it "
                         "in code that AArch64 compiles: undeclared there",
                         f"add an `#elif defined(__aarch64__)` or `#else` branch that defines `{name}` for AArch64",

@@ -7,7 +7,7 @@ from archport.knowledge import X86_GUARD_LITERALS
 from archport.model import Confidence, Impact, Severity
 from archport.preprocessor import State, evaluate, load_environment
 from archport.rule import Rule
-from archport.rules.c_cpp._guards import chain_of, guard_text
+from archport.rules.c_cpp._guards import chain_of, directive_span, guard_text
 
 # how common type-size and limit expressions read in the predefined-macro tables
 _SUBSTITUTIONS = (
@@ -114,12 +114,11 @@ class ErrorReachedOnAarch64(Rule):
             message = " ".join(ctx.text[directive.start : directive.end].split())
             if chain is not None:
                 guard = cond.directives[chain.branches[0].directive]
-                start, end = guard.start, guard.end
+                start, end = directive_span(ctx, guard)
                 where = f"`{guard_text(cond, chain)}` sends AArch64 to `{message}` (line {ctx.source.line_of(directive.start)})"
             else:
-                start, end = directive.start, directive.end
+                start, end = directive_span(ctx, directive)
                 where = f"`{message}` is reached on AArch64"
-            start += len(ctx.text[start:end]) - len(ctx.text[start:end].lstrip())
             yield ctx.finding(
                 self,
                 start,
