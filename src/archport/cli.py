@@ -153,6 +153,11 @@ def doctor():
     sys.exit(run_doctor(Console(highlight=False)))
 
 
+from archport.verify.cli import verify as _verify_group  # noqa: E402  (after `cli` exists)
+
+cli.add_command(_verify_group)
+
+
 def _emit(text: str, output: str | None) -> None:
     if output:
         with _open_output(output) as fh:

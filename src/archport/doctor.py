@@ -16,7 +16,11 @@ TOOLS = (
     ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu", "C cross compiler"),
     ("aarch64-linux-gnu-g++", "g++-aarch64-linux-gnu", "C++ cross compiler"),
     ("aarch64-linux-gnu-gfortran", "gfortran-aarch64-linux-gnu", "Fortran cross compiler"),
+    ("aarch64-linux-gnu-as", "binutils-aarch64-linux-gnu", "AArch64 assembler (inline-asm check)"),
     ("qemu-aarch64", "qemu-user", "user-mode emulator"),
+    ("gcc", "gcc", "x86-64 reference C compiler"),
+    ("g++", "g++", "x86-64 reference C++ compiler"),
+    ("gfortran", "gfortran", "x86-64 reference Fortran compiler"),
 )
 # macros that legitimately differ between compiler builds and releases
 _VOLATILE = ("__VERSION__", "__GNUC_MINOR__", "__GNUC_PATCHLEVEL__", "__GNUC__", "__GCC_IEC_559", "__GCC_IEC_559_COMPLEX")
@@ -46,23 +50,47 @@ def compare_macro_table(compiler: str) -> tuple[list[str], list[str], list[str]]
 
 
 def run_doctor(console: Console) -> int:
+    from archport.verify import tools as vtools
+
     table = Table(show_edge=False, pad_edge=False)
     for col in ("tool", "purpose", "status"):
         table.add_column(col)
     missing_packages = []
+    present = set()
     for exe, package, purpose in TOOLS:
         path = shutil.which(exe)
         if path:
+            present.add(exe)
             table.add_row(exe, purpose, f"[green]found[/green] {_version(exe)}")
         else:
             table.add_row(exe, purpose, "[red]missing[/red]")
             missing_packages.append(package)
+    sysroot = vtools.sysroot_ok()
+    if not sysroot:
+        missing_packages.append("libc6-dev-arm64-cross")
+    table.add_row(
+        vtools.SYSROOT, "AArch64 C library (qemu -L)",
+        "[green]found[/green]" if sysroot else "[red]missing[/red]",
+    )
     binfmt = os.path.exists("/proc/sys/fs/binfmt_misc/qemu-aarch64")
     table.add_row("binfmt_misc", "run AArch64 binaries directly", "[green]registered[/green]" if binfmt else "not registered (archport calls qemu-aarch64 explicitly)")
+    host = "x86-64" if vtools.host_is_x86_64() else "not x86-64"
+    table.add_row("host", "reference runs need x86-64", f"{'[green]' if host == 'x86-64' else '[red]'}{host}[/]")
     console.print(table)
     if missing_packages:
-        console.print(f"\nTo install what is missing: [bold]apt-get install {' '.join(missing_packages)}[/bold]")
+        console.print(f"\nTo install what is missing: [bold]apt-get install {' '.join(sorted(set(missing_packages)))}[/bold]")
     console.print("\n`archport scan` needs none of these; they are for `verify` and for checking the macro table.")
+    console.print(
+        "Everything `archport verify` uses: apt-get install gcc-aarch64-linux-gnu g++-aarch64-linux-gnu "
+        "gfortran-aarch64-linux-gnu qemu-user gcc g++ gfortran"
+    )
+    compile_langs = [lang for lang, exe in (("C", "aarch64-linux-gnu-gcc"), ("C++", "aarch64-linux-gnu-g++"), ("Fortran", "aarch64-linux-gnu-gfortran")) if exe in present]
+    console.print(
+        "`archport verify compile`: "
+        + (f"ready for {', '.join(compile_langs)}" if compile_langs else "not available (no AArch64 cross compiler)")
+    )
+    run_ready = {"aarch64-linux-gnu-gcc", "gcc", "qemu-aarch64"} <= present and sysroot and host == "x86-64"
+    console.print("`archport verify run`: " + ("ready" if run_ready else "not available (needs gcc, aarch64-linux-gnu-gcc, qemu-aarch64 on an x86-64 host)"))
     gcc = shutil.which("aarch64-linux-gnu-gcc")
     if gcc:
         missing, extra, different = compare_macro_table(gcc)

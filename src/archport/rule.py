@@ -50,6 +50,9 @@ class Rule:
     query: ClassVar[str | None] = None
     #: drop findings located in code that an AArch64 build never compiles
     respect_preprocessor: ClassVar[bool] = True
+    #: which command reports this rule: "scan" (the static rules) or "verify" (compile checks
+    #: and differential runs; the scanner never reports these)
+    produced_by: ClassVar[str] = "scan"
 
     def check_match(self, ctx: RuleContext, match: re.Match) -> Iterable[Finding]:
         return ()

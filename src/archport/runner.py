@@ -53,7 +53,8 @@ def run_scan(
     if not root.exists():
         raise ScanInputError(f"no such file or directory: {path}")
     registry = registry or default_registry()
-    rules = select_rules(registry, settings.select, settings.ignore)
+    # rules that `verify` produces (compile errors, run differences) are never scan findings
+    rules = [r for r in select_rules(registry, settings.select, settings.ignore) if r.produced_by == "scan"]
 
     found = discover(root, excludes=settings.excludes, respect_gitignore=settings.respect_gitignore)
     files = found.files
