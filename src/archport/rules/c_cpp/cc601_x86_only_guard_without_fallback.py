@@ -81,10 +81,14 @@ class X86OnlyGuardWithoutFallback(Rule):
         cond = ctx.conditionals
         if cond is None:
             return
+        # only a chain without #else can leave AArch64 with no branch at all
+        candidates = [c for c in cond.chains if cond.directives[c.branches[-1].directive].kind != "else"]
+        if not candidates:
+            return
         cond.ensure(ARM_ENV, X86_ENV)
         directive_spans = [(d.start, d.end) for d in cond.directives]
         starts = [s for s, _ in directive_spans]
-        for chain in cond.chains:
+        for chain in candidates:
             first = chain.branches[0]
             if ctx.arm_state(cond.directives[first.directive].start) is State.INACTIVE:
                 continue  # the whole chain is skipped on AArch64 anyway

@@ -23,7 +23,8 @@ _SUBSTITUTIONS = (
     (re.compile(r"\bstd::numeric_limits\s*<\s*char\s*>\s*::\s*is_signed\b"), "__ARCHPORT_CHAR_SIGNED__"),
     (re.compile(r"\bstd::numeric_limits\s*<\s*long\s+double\s*>\s*::\s*digits\b"), "__LDBL_MANT_DIG__"),
 )
-_ASSERT = r"\b(?:static_assert|_Static_assert)\s*\("
+# no leading \b: it would stop `re` from skipping ahead to the literal (2.5x slower here)
+_ASSERT = r"static_assert\s*\(|_Static_assert\s*\("
 
 
 def _environment_limits(macros: dict) -> dict:
@@ -102,7 +103,7 @@ class ErrorReachedOnAarch64(Rule):
 
     def check_file(self, ctx):
         cond = ctx.conditionals
-        if cond is None:
+        if cond is None or not any(d.kind == "error" for d in cond.directives):
             return
         for directive, states in cond.errors:
             if states.get(ARM_ENV) is not State.ACTIVE or states.get(X86_ENV) is not State.INACTIVE:
@@ -129,7 +130,8 @@ class ErrorReachedOnAarch64(Rule):
             )
 
     def check_match(self, ctx, match):
-        if ctx.arm_state(match.start()) is State.INACTIVE:
+        before = ctx.masked[match.start() - 1] if match.start() else " "
+        if before.isalnum() or before == "_" or ctx.arm_state(match.start()) is State.INACTIVE:
             return
         close = ctx.matching_paren(match.end() - 1)
         if close < 0:
