@@ -10,7 +10,7 @@ import subprocess
 from rich.console import Console
 from rich.table import Table
 
-from archport.preprocessor import load_environment
+from archport.preprocessor import LIBC_MACROS, load_environment
 
 TOOLS = (
     ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu", "C cross compiler"),
@@ -42,7 +42,7 @@ def compare_macro_table(compiler: str) -> tuple[list[str], list[str], list[str]]
         parts = line.split(None, 2)
         if len(parts) >= 2 and parts[0] == "#define":
             actual[parts[1]] = parts[2] if len(parts) == 3 else ""
-    table = load_environment("aarch64", False).macros
+    table = {k: v for k, v in load_environment("aarch64", False).macros.items() if k not in LIBC_MACROS}
     missing = sorted(k for k in actual if k not in table)
     extra = sorted(k for k in table if k not in actual)
     different = sorted(k for k in actual if k in table and table[k] != actual[k] and k not in _VOLATILE)

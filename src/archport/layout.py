@@ -5,6 +5,7 @@ kept but marked suppressed, with the reason, so nothing is hidden silently."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 X86_DIRS = frozenset({"x86", "x86_64", "x86-64", "amd64", "i386", "i686", "ia32", "x64", "intel64"})
@@ -35,3 +36,39 @@ def x86_only_directories(root: Path, rel_paths: list[str]) -> dict[str, str]:
                 found[prefix] = (f"{parent}/{arm}/" if parent else f"{arm}/")
             break
     return found
+
+
+# an x86 ISA or architecture word as a separate part of a file name: blur_avx2.c, SFMT-sse2.h
+_X86_NAME_PART = re.compile(
+    r"(?:^|(?<=[-_.]))(?:sse\d*(?:_\d)?|ssse3|avx\d*(?:_?512\w*)?|x86(?:[-_]64)?|x64|amd64|i[3-6]86|ia32"
+    r"|pclmul\w*|aesni|bmi2?)(?=$|[-_.])",
+    re.I,
+)
+_ARM_NAME_PARTS = ("neon", "arm", "arm64", "aarch64", "sve", "sve2", "armv8")
+
+
+def x86_variant_of(base: Path, rel: str, listing: dict[str, set[str]] | None = None) -> str | None:
+    """For `dir/SFMT-sse2.h`, the sibling it is the x86 variant of (`dir/SFMT.h`, or an Arm
+    variant such as `dir/SFMT-neon.h`), when one exists; builds pick one per architecture."""
+    directory, _, name = rel.rpartition("/")
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    m = _X86_NAME_PART.search(stem)
+    if m is None:
+        return None
+    listing = {} if listing is None else listing
+    if directory not in listing:
+        try:
+            listing[directory] = set(os.listdir(base / directory))
+        except OSError:
+            listing[directory] = set()
+    names = listing[directory]
+    suffix = f".{ext}" if ext else ""
+    head, tail = stem[: m.start()], stem[m.end() :]
+    generic = (head.rstrip("-_.") + tail if not tail or not head else head + tail.lstrip("-_.")) + suffix
+    candidates = [generic] + [f"{head}{arm}{tail}{suffix}" for arm in _ARM_NAME_PARTS]
+    for candidate in candidates:
+        if candidate != name and candidate in names:
+            return f"{directory}/{candidate}" if directory else candidate
+    return None

@@ -47,10 +47,26 @@ class Environment:
         return Environment(self.name, {**self.macros, **defines}, self.arch_family)
 
 
+# glibc's <endian.h> macros, which nearly every file gets through <sys/types.h> or <stdlib.h>;
+# the same on both little-endian targets, so they never make a branch architecture-specific
+LIBC_MACROS = {
+    "__LITTLE_ENDIAN": "1234",
+    "__BIG_ENDIAN": "4321",
+    "__PDP_ENDIAN": "3412",
+    "__BYTE_ORDER": "__LITTLE_ENDIAN",
+    "__FLOAT_WORD_ORDER": "__BYTE_ORDER",
+    "LITTLE_ENDIAN": "__LITTLE_ENDIAN",
+    "BIG_ENDIAN": "__BIG_ENDIAN",
+    "PDP_ENDIAN": "__PDP_ENDIAN",
+    "BYTE_ORDER": "__BYTE_ORDER",
+    "__GLIBC__": "2",
+}
+
+
 @functools.lru_cache(maxsize=None)
 def load_environment(arch: str, cplusplus: bool) -> Environment:
     data = json.loads(resources.files("archport.data").joinpath(f"predefined-{arch}.json").read_text())
-    macros: dict[str, object] = dict(data["c"])
+    macros: dict[str, object] = {**LIBC_MACROS, **data["c"]}
     if cplusplus:
         macros.update(data["cxx_only"])
         macros.pop("__STDC_VERSION__", None)
@@ -267,14 +283,17 @@ class Conditionals:
                 state, _, _, in_arch_context = stack.pop()
             elif kind == "define":
                 m = _DEFINE.match(d.arg)
-                if m and state is not State.INACTIVE:
-                    name, paren, value = m.groups()
-                    if state is State.UNKNOWN:
-                        macros[name] = UNKNOWN_VALUE
-                    else:
-                        macros[name] = FUNCTION_MACRO if paren else value.strip()
-                    if in_arch_context or (not paren and self._arch_dependent(value, tainted)):
-                        tainted.add(name)
+                if not m:
+                    continue
+                name, paren, value = m.groups()
+                # a macro defined under an architecture test is architecture-dependent even
+                # where this target skips the definition (`#ifdef lzf_movsb` is an x86 test)
+                if in_arch_context or (not paren and self._arch_dependent(value, tainted)):
+                    tainted.add(name)
+                if state is State.UNKNOWN:
+                    macros[name] = UNKNOWN_VALUE
+                elif state is State.ACTIVE:
+                    macros[name] = FUNCTION_MACRO if paren else value.strip()
                 continue
             elif kind == "undef":
                 name = d.arg.strip()
@@ -346,7 +365,7 @@ def _vocabulary_scan(text: str) -> tuple[bool, frozenset[str]]:
 # words that name an architecture or an ISA extension inside macro names (X86_AVX2, HAVE_NEON)
 _ARCH_WORD = re.compile(
     r"(?:^|_)(?:X86|X64|X86_64|AMD64|I[3-6]86|IX86|IA32|IA64|MMX|SSE\d*|SSSE3|AVX\w*|BMI\d?|PCLMUL\w*"
-    r"|VPCLMUL\w*|AESNI|SHANI|F16C|XOP|FMA4|K8|ARM|ARM64|AARCH64|NEON|SVE\d?|ACLE|PPC\w*|POWERPC\w*"
+    r"|VPCLMUL\w*|AESNI|SHANI|F16C|XOP|FMA4|K8|POPCNT|LZCNT|TZCNT|RDRAND|RDSEED|RDTSC|CPUID|ARM|ARM64|AARCH64|NEON|SVE\d?|ACLE|PPC\w*|POWERPC\w*"
     r"|POWER\d+\w*|VSX|ALTIVEC|S390X?|ZARCH|RISCV|RVV|MIPS\w*|LOONGARCH\w*|LSX|LASX|SPARC\w*|WASM\w*"
     r"|E2K|HPPA|M68K|IA64)(?:_|$|\d)",
     re.I,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from archport.discovery import discover
 from archport.engine import FileScanner
-from archport.layout import x86_only_directories
+from archport.layout import x86_only_directories, x86_variant_of
 from archport.model import FileResult, Finding
 from archport.registry import Registry, default_registry
 from archport.report.model import Report
@@ -85,8 +85,14 @@ def run_scan(
     report = Report(root=str(root))
     report.errors.extend(found.errors)
     arch_dirs = x86_only_directories(root, [rel for _, rel in files]) if settings.respect_layout else {}
+    base = root if root.is_dir() else root.parent
+    listing: dict[str, set[str]] = {}
+
+    def variant_of(rel: str) -> str | None:
+        return x86_variant_of(base, rel, listing) if settings.respect_layout and root.is_dir() else None
+
     for r in sorted(results, key=lambda r: r.path):
-        report.findings.extend(_mark_layout(r.findings, r.path, arch_dirs))
+        report.findings.extend(_mark_layout(r.findings, r.path, arch_dirs, variant_of))
         report.errors.extend(r.errors)
         if r.scanned:
             report.files_scanned += 1
@@ -112,11 +118,17 @@ def run_scan(
     return report
 
 
-def _mark_layout(findings: list[Finding], path: str, arch_dirs: dict[str, str]) -> list[Finding]:
-    prefix = next((p for p in arch_dirs if path.startswith(p)), None)
-    if prefix is None:
+def _mark_layout(findings: list[Finding], path: str, arch_dirs: dict[str, str], variant_of) -> list[Finding]:
+    if not findings:
         return findings
-    reason = f"layout: {prefix} is x86-only; the build takes {arch_dirs[prefix]} on AArch64"
+    prefix = next((p for p in arch_dirs if path.startswith(p)), None)
+    if prefix is not None:
+        reason = f"layout: {prefix} is x86-only; the build takes {arch_dirs[prefix]} on AArch64"
+    else:
+        variant = variant_of(path)
+        if variant is None:
+            return findings
+        reason = f"layout: {path} is the x86 variant of {variant}; builds pick one per architecture"
     return [f if f.suppressed else dataclasses.replace(f, suppressed=reason) for f in findings]
 
 

@@ -111,3 +111,18 @@ def test_cplusplus_macros():
 def test_expression_evaluation(expr, value):
     env = load_environment("aarch64", False)
     assert evaluate(expr, env.macros, env) == value
+
+
+def test_macro_defined_under_an_x86_test_is_an_x86_test_even_where_skipped():
+    code = (
+        "#if USE_FAST_COPY\n#if defined(__x86_64__)\n#define fast_copy(d, s, n) x86_copy(d, s, n)\n#endif\n#endif\n"
+        "#ifdef fast_copy\nMARK(fast)\n#else\nMARK(slow)\n#endif\n"
+    )
+    assert states(code) == {"fast": (I, A), "slow": (A, I)}
+
+
+def test_libc_endian_macros_are_known_on_both_targets():
+    code = "#if !defined(BYTE_ORDER) || BYTE_ORDER != LITTLE_ENDIAN\nMARK(odd)\n#else\nMARK(le)\n#endif\n"
+    assert states(code) == {"odd": (A, A), "le": (A, A)}  # no architecture named: a project switch
+    env = load_environment("aarch64", False)
+    assert evaluate("BYTE_ORDER == LITTLE_ENDIAN", env.macros, env) == 1
