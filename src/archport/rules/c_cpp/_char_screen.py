@@ -4,6 +4,7 @@ the operators worth a look. Only files where this finds a candidate are parsed."
 
 from __future__ import annotations
 
+import bisect
 import re
 
 _IDENT = re.compile(r"[A-Za-z_]\w*")
@@ -22,6 +23,7 @@ _QUALIFIERS = frozenset({
 _BRACKET_SPAN = 400
 _ASSIGNED = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)")
 _UNARY_CONTEXT = frozenset({"return", "case", "sizeof", "else", "do", "co_return", "throw"})
+_FUNCTION_END = re.compile(r"\n\}")
 _TYPE_HEAD = re.compile(r"\b(?:struct|class|union)\b")
 _ASSIGN = re.compile(r"(?<![=!<>+\-*/%&|^])=(?!=)")
 #: what operand_before/operand_after return for `(char)x`
@@ -60,6 +62,10 @@ class Screen:
         self.declared: dict[str, list[tuple[int, int]]] = {}
         for word in self.type_words:
             self._collect(word, self.aliases.get(word, 0))
+        #: how many more operands may be read (see READING_BUDGET)
+        self.budget = READING_BUDGET
+        self._function_ends: list[int] | None = None
+        self._file_wide_cache: dict[int, bool] = {}
         #: the file casts something to plain char
         self.casts = any(re.search(r"\(\s*(?:const\s+)?%s\s*\)" % re.escape(w), text) for w in self.type_words)
         if cpp:  # std::string and std::string_view hold plain chars
@@ -94,19 +100,28 @@ class Screen:
             return False
         if key == CAST:
             return True
-        text = self.text
         for where, depth in self.declared.get(key, ()):
             if depth != derefs:
                 continue
-            if member:
+            if member or where < offset and self._same_function(where, offset) or self._file_wide(where):
                 return True
-            if where < offset and text.find("\n}", where, offset) < 0:
-                return True  # same function (or class body)
-            if _balanced(text, where, "{}") and _balanced(text, where, "()"):
-                return True  # file scope
-            if self._in_type_body(where):
-                return True  # a member, used by the class's methods
         return False
+
+    def _same_function(self, start: int, end: int) -> bool:
+        """No `}` opens a line between the two offsets."""
+        if self._function_ends is None:
+            self._function_ends = [m.start() for m in _FUNCTION_END.finditer(self.text)]
+        i = bisect.bisect_left(self._function_ends, start)
+        return i == len(self._function_ends) or self._function_ends[i] >= end
+
+    def _file_wide(self, where: int) -> bool:
+        """A declaration at file scope, or a member of a struct, union or class."""
+        found = self._file_wide_cache.get(where)
+        if found is None:
+            text = self.text
+            found = (_balanced(text, where, "{}") and _balanced(text, where, "()")) or self._in_type_body(where)
+            self._file_wide_cache[where] = found
+        return found
 
     def _in_type_body(self, offset: int) -> bool:
         """The innermost `{` around offset opens a struct, union or class body."""
@@ -130,10 +145,16 @@ class Screen:
         return False
 
     def value_before(self, pos: int) -> bool:
+        if self.budget <= 0:
+            return False
+        self.budget -= 1
         key, derefs, member, _ = self.operand_before(pos)
         return self.is_char_value(key, derefs, pos, member)
 
     def value_after(self, pos: int) -> tuple[bool, int]:
+        if self.budget <= 0:
+            return False, pos
+        self.budget -= 1
         key, derefs, member, end = self.operand_after(pos)
         return self.is_char_value(key, derefs, pos, member), end
 
@@ -359,6 +380,10 @@ def _qualifier_before(text: str, start: int) -> bool:
 
 # -- candidate operators -------------------------------------------------------------------------
 
+#: at most this many operators of one kind are checked on the tree per file, and at most
+#: READING_BUDGET operands are read from the text (generated files can hold a million)
+MAX_CANDIDATES = 200
+READING_BUDGET = 4000
 #: the operators the plain-char rules look at, each found by a literal search (fast)
 _INDEX, _PLUS, _BAR, _CARET = (re.compile(re.escape(c)) for c in "[+|^")
 _SHL, _SHR = re.compile("<<"), re.compile(">>")
@@ -431,6 +456,8 @@ def candidates(ctx) -> dict[str, list[tuple[int, int]]]:
         return (token == "EOF" or token[0].isdigit()) and _CONST_BEFORE.search(text, max(0, j - 4), i) is not None
 
     def compare(start: int, end: int, op: str) -> None:
+        if len(found["compare"]) >= MAX_CANDIDATES:
+            return
         if _CONST_AFTER.match(text, end) and not text[end : end + 1] in "=<>":
             if op in ("==", "!=") and _is_zero(text, end):
                 return  # `c == 0` means the same on both
@@ -443,12 +470,14 @@ def candidates(ctx) -> dict[str, list[tuple[int, int]]]:
                 found["compare"].append((start, end))
 
     def compound(start: int, end: int) -> None:  # `sum += c`: the whole right-hand side is the char
-        if after_key(end):
+        if len(found["mix"]) < MAX_CANDIDATES and after_key(end):
             hit, stop = scr.value_after(end)
             if hit and text[stop : stop + 20].lstrip()[:1] in (";", ",", ")"):
                 found["mix"].append((start, end))
 
     def binary(start: int, end: int) -> None:
+        if len(found["mix"]) >= MAX_CANDIDATES:
+            return
         if not ((before_key(start) and scr.value_before(start)) or (after_key(end) and scr.value_after(end)[0])):
             return
         # hashes and byte assembly: `h * 31 + c`, `(v << 8) | c`, `h = h + c`
@@ -492,11 +521,11 @@ def candidates(ctx) -> dict[str, list[tuple[int, int]]]:
                 end += 1
             elif text[end : end + 1] in "<>" or text[start - 1 : start] in "<>":
                 continue
-            if before_key(start) and scr.value_before(start):
+            if len(found["shift"]) < MAX_CANDIDATES and before_key(start) and scr.value_before(start):
                 found["shift"].append((start, end))
     for m in _INDEX.finditer(text):
         end = m.end()
-        if after_key(end):
+        if len(found["index"]) < MAX_CANDIDATES and after_key(end):
             hit, stop = scr.value_after(end)
             if hit and text[stop : stop + 40].lstrip().startswith("]"):
                 found["index"].append((m.start(), end))

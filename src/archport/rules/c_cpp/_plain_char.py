@@ -27,12 +27,13 @@ def signed_value(b: int) -> int:
 
 
 def node_at(ctx, start: int, end: int):
-    """The smallest tree node covering characters [start, end)."""
+    """The smallest named tree node covering characters [start, end): for an operator, the
+    expression it is the operator of."""
     table = char_symbols(ctx)
     if table is None:
         return None
     src = ctx.source
-    return table.root.descendant_for_byte_range(src.byte_offset(start), src.byte_offset(end))
+    return table.root.named_descendant_for_byte_range(src.byte_offset(start), src.byte_offset(end))
 
 
 def char_span(ctx, node) -> tuple[int, int]:
@@ -235,15 +236,13 @@ class Comparison:
 
 
 def describe_results(results: list) -> str:
+    """`always false`, `true for bytes 0x80-0xFF`, `true for byte 0xFF` (results by byte)."""
     if len(set(results)) == 1:
         return "always " + str(results[0]).lower()
-    truth = sum(results) <= 128
-    where = [b for b in BYTES if results[b] is truth]
+    where = [b for b in BYTES if results[b]]
     if where == list(range(where[0], where[-1] + 1)):
-        span = f"byte 0x{where[0]:02X}" if len(where) == 1 else f"bytes 0x{where[0]:02X}-0x{where[-1]:02X}"
-    else:
-        span = f"{len(where)} byte values"
-    return f"{str(truth).lower()} only for {span}"
+        return f"true for byte 0x{where[0]:02X}" if len(where) == 1 else f"true for bytes 0x{where[0]:02X}-0x{where[-1]:02X}"
+    return f"true for {len(where)} of the 256 byte values"
 
 
 def comparison(table, node) -> Comparison | None:
@@ -310,8 +309,7 @@ def sign_dependent_comparisons(ctx):
     if table is None:
         return found
     for op_start, op_end in cands:
-        node = node_at(ctx, op_start, op_end)
-        binary = node.parent if node is not None else None
+        binary = node_at(ctx, op_start, op_end)
         key = (binary.start_byte, binary.end_byte) if binary is not None else None
         if binary is None or binary.type != "binary_expression" or key in found:
             continue
@@ -326,6 +324,7 @@ def sign_dependent_comparisons(ctx):
 READERS = ("getc", "fgetc", "getchar", "getc_unlocked", "fgetc_unlocked", "getchar_unlocked", "getopt",
            "getopt_long", "getopt_long_only")
 _READER_CALL = re.compile(r"\b(%s)\s*\(" % "|".join(READERS))
+_READERS_IN_TEXT = re.compile(rb"get(?:c|char|opt)")
 
 
 def reader_source(ctx, table, comparison_: Comparison) -> str | None:
@@ -342,13 +341,18 @@ def reader_source(ctx, table, comparison_: Comparison) -> str | None:
         target = strip_parens(target.child_by_field_name("left"))
     if target is None or target.type not in ("identifier", "field_expression"):
         return None
-    scope = target.parent
-    while scope is not None and scope.type != "function_definition":
-        scope = scope.parent
-    if scope is None:
+    function = next((n for n in reversed(table.containers(target)) if n.type == "function_definition"), None)
+    if function is None:
         return None
-    start, end = char_span(ctx, scope)
-    name = r"\s*(?:\.|->)\s*".join(map(re.escape, re.split(r"\s*(?:\.|->)\s*", target.text.decode("utf-8", "replace"))))
-    assign = re.compile(r"(?<![\w.>])%s\s*=(?!=)\s*(?:\(\s*\w+\s*\)\s*)?(%s)\s*\(" % (name, "|".join(READERS)))
-    m = assign.search(ctx.masked, start, end)
-    return m.group(1) if m else None
+    key = ("_reader", function.start_byte, target.text)
+    if key not in ctx.cache:
+        if not _READERS_IN_TEXT.search(function.text):
+            ctx.cache[key] = None
+        else:
+            start, end = char_span(ctx, function)
+            parts = re.split(r"\s*(?:\.|->)\s*", target.text.decode("utf-8", "replace"))
+            name = r"\s*(?:\.|->)\s*".join(map(re.escape, parts))
+            assign = re.compile(r"(?<![\w.>])%s\s*=(?!=)\s*(?:\(\s*\w+\s*\)\s*)?(%s)\s*\(" % (name, "|".join(READERS)))
+            m = assign.search(ctx.masked, start, end)
+            ctx.cache[key] = m.group(1) if m else None
+    return ctx.cache[key]

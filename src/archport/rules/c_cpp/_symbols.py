@@ -7,11 +7,15 @@ Types are tracked as a *char depth*: 0 for a plain `char` value, 1 for `char *` 
 function parameters and locals (by lexical scope, shadowing included), file-scope and namespace
 variables, struct/union/class fields (a field access resolves by field name when every field of
 that name in the file has the same type), typedefs and `using` aliases of plain `char`
-(transitively) and object-like macros that expand to `char`. ERROR nodes are searched like any
-other block, so a partly parsed file still answers."""
+(transitively) and object-like macros that expand to `char`. It also tells whether a variable
+or field is declared with a (non-char) integer type, for the rules that need an accumulator.
+Scopes are found by descending from the root (`containers`), never by walking `parent` up a
+deep expression. ERROR nodes are searched like any other block, so a partly parsed file still
+answers."""
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from archport.parsing import treesitter
@@ -34,6 +38,23 @@ _TRANSPARENT = frozenset({
 })
 _DECLARATIONS = frozenset({"declaration", "field_declaration", "parameter_declaration",
                            "optional_parameter_declaration"})
+#: nodes that hold statements or declarations (scopes and what leads to them)
+_CONTAINERS = _SCOPES | _TRANSPARENT | frozenset({
+    "else_clause", "do_statement", "labeled_statement", "try_statement", "namespace_definition",
+    "linkage_specification", "class_specifier", "struct_specifier", "union_specifier",
+})
+#: scopes that can sit inside an expression
+_NESTED_SCOPE_QUERY = {
+    "c": "(parenthesized_expression (compound_statement) @scope)",
+    "cpp": "[(lambda_expression) (parenthesized_expression (compound_statement))] @scope",
+}
+_INTEGER_PRIMITIVES = frozenset({b"int", b"long", b"short", b"size_t", b"ssize_t", b"intptr_t", b"uintptr_t",
+                                 b"ptrdiff_t", b"int8_t", b"int16_t", b"int32_t", b"int64_t", b"uint16_t",
+                                 b"uint32_t", b"uint64_t", b"unsigned", b"signed"})
+_INTEGER_TYPEDEF = re.compile(
+    rb"(?:u?int(?:16|32|64|max|ptr|_fast\d+|_least\d+)_t|[us](?:16|32|64)|size_t|ssize_t|off_t|ptrdiff_t|u_?int|u_?long"
+    rb"|DWORD|ULONG|UINT|uint|ulong|\w*(?:hash|sum|crc|checksum)\w*_t)$"
+)
 _NOT_FOUND = object()
 
 
@@ -53,11 +74,13 @@ class CharSymbols:
         self.root = root
         self.grammar = grammar
         self.cpp = grammar == "cpp"
-        self._scopes: dict[int, dict[bytes, list[tuple[int, int | None]]]] = {}
+        #: scope node id -> name -> [(declaration start, char depth, integer-typed)]
+        self._scopes: dict[int, dict[bytes, list[tuple[int, int | None, bool]]]] = {}
         #: type names that stand for plain char: name -> char depth (`typedef char *str_t` -> 1)
         self.aliases: dict[bytes, int] = {}
         self._find_aliases(data)
-        self._fields: tuple[dict, dict] | None = None
+        self._fields: tuple[dict, dict, dict] | None = None
+        self._nested: list[int] | None = None
 
     @property
     def fields(self) -> dict[bytes, set[int | None]]:
@@ -65,6 +88,13 @@ class CharSymbols:
         if self._fields is None:
             self._fields = self._find_fields()
         return self._fields[0]
+
+    @property
+    def integer_fields(self) -> dict[bytes, bool]:
+        """Field name -> whether every field of that name in this file is a (non-char) integer."""
+        if self._fields is None:
+            self._fields = self._find_fields()
+        return self._fields[2]
 
     @property
     def classes(self) -> dict[bytes, object]:
@@ -116,9 +146,25 @@ class CharSymbols:
     def lookup(self, ident) -> int | None:
         """Char depth of the declaration an identifier refers to (None when it is not plain char
         or is not declared in this file)."""
+        entry = self._entry(ident)
+        return entry[0] if entry is not None else None
+
+    def is_integer(self, node) -> bool:
+        """The expression is a variable or field declared with a (non-char) integer type."""
+        if node.type == "identifier":
+            entry = self._entry(node)
+            return entry is not None and entry[1]
+        if node.type == "field_expression":
+            field = node.child_by_field_name("field")
+            return field is not None and self.integer_fields.get(field.text) is True
+        if node.type == "parenthesized_expression" and node.named_child_count == 1:
+            return self.is_integer(node.named_children[0])
+        return False
+
+    def _entry(self, ident):
+        """(char depth, integer) of the declaration an identifier refers to, or None."""
         name, pos = ident.text, ident.start_byte
-        node = ident.parent
-        while node is not None:
+        for node in reversed(self.containers(ident)):
             if node.type in _SCOPES:
                 found = self._find(node, name, pos)
                 if found is not _NOT_FOUND:
@@ -127,8 +173,34 @@ class CharSymbols:
                     found = self._member_of_qualified_function(node, name)
                     if found is not _NOT_FOUND:
                         return found
-            node = node.parent
         return None
+
+    def containers(self, node) -> list:
+        """The statement-level nodes around node, outermost first (translation unit, function,
+        blocks, loops, lambdas), found by descending from the root: walking `parent` up through a
+        deep expression costs time quadratic in its depth."""
+        byte, end = node.start_byte, node.end_byte
+        chain = []
+        current = self.root
+        while current is not None and (current.start_byte, current.end_byte) != (byte, end):
+            kind = current.type
+            if kind not in _CONTAINERS and not self._holds_nested_scope(current):
+                break  # an expression without lambdas: no scope below
+            chain.append(current)
+            child = current.first_child_for_byte(byte)
+            if child is None or child.start_byte > byte:
+                break
+            current = child
+        return chain
+
+    def _holds_nested_scope(self, node) -> bool:
+        """A lambda (C++) or a GNU statement expression starts inside node."""
+        if self._nested is None:
+            query = _NESTED_SCOPE_QUERY[self.grammar]
+            self._nested = sorted(n.start_byte for _, caps in treesitter.matches(self.grammar, query, self.root)
+                                  for n in caps.get("scope", ()))
+        i = bisect.bisect_left(self._nested, node.start_byte)
+        return i < len(self._nested) and self._nested[i] < node.end_byte
 
     def field_depth(self, name: bytes) -> int | None:
         depths = self.fields.get(name)
@@ -167,11 +239,11 @@ class CharSymbols:
         if not entries:
             return _NOT_FOUND
         if scope.type == "field_declaration_list":  # members are visible in the whole class
-            return entries[-1][1]
-        before = [depth for start, depth in entries if start < pos]
+            return entries[-1][1:]
+        before = [entry[1:] for entry in entries if entry[0] < pos]
         return before[-1] if before else _NOT_FOUND
 
-    def _declared_in(self, scope) -> dict[bytes, list[tuple[int, int | None]]]:
+    def _declared_in(self, scope) -> dict[bytes, list[tuple[int, int | None, bool]]]:
         table = self._scopes.get(scope.id)
         if table is None:
             table = self._scopes[scope.id] = {}
@@ -216,7 +288,8 @@ class CharSymbols:
             if ident is None:
                 continue
             depth = None if base is None or extra is None else base + extra
-            table.setdefault(ident.text, []).append((ident.start_byte, depth))
+            integer = extra == 0 and is_integer_type(decl.child_by_field_name("type"))
+            table.setdefault(ident.text, []).append((ident.start_byte, depth, integer))
 
     def _member_of_qualified_function(self, function, name: bytes):
         """For `int Klass::method() {...}`, the type of a member `name` of Klass in this file."""
@@ -230,7 +303,7 @@ class CharSymbols:
         if body is None:
             return _NOT_FOUND
         entries = self._declared_in(body).get(name)
-        return entries[-1][1] if entries else _NOT_FOUND
+        return entries[-1][1:] if entries else _NOT_FOUND
 
     # -- file-wide tables ------------------------------------------------------------------------
 
@@ -266,6 +339,7 @@ class CharSymbols:
 
     def _find_fields(self):
         fields: dict[bytes, set[int | None]] = {}
+        integers: dict[bytes, bool] = {}
         classes: dict[bytes, object] = {}
         for _, caps in treesitter.matches(self.grammar, _FIELD_QUERY, self.root):
             for decl in caps.get("field", ()):
@@ -275,13 +349,29 @@ class CharSymbols:
                     if ident is not None and ident.type == "field_identifier":
                         depth = None if base is None or extra is None else base + extra
                         fields.setdefault(ident.text, set()).add(depth)
+                        integer = extra == 0 and is_integer_type(decl.child_by_field_name("type"))
+                        integers[ident.text] = integers.get(ident.text, True) and integer
                 body = decl.parent
                 owner = body.parent if body is not None and body.type == "field_declaration_list" else None
                 if owner is not None and owner.type in ("class_specifier", "struct_specifier", "union_specifier"):
                     owner_name = owner.child_by_field_name("name")
                     if owner_name is not None:
                         classes.setdefault(owner_name.text, body)
-        return fields, classes
+        return fields, classes, integers
+
+
+def is_integer_type(type_node) -> bool:
+    """`int`, `unsigned long`, `size_t`, `uint32_t`, `u32`... (not char, bool or floating)."""
+    if type_node is None:
+        return False
+    if type_node.type == "sized_type_specifier":
+        inner = type_node.child_by_field_name("type")
+        return inner is None or inner.text in (b"int", b"long", b"short")
+    if type_node.type == "primitive_type":
+        return type_node.text in _INTEGER_PRIMITIVES
+    if type_node.type == "type_identifier":
+        return _INTEGER_TYPEDEF.match(type_node.text) is not None
+    return False
 
 
 def declarator_name(node) -> tuple[object | None, int | None]:

@@ -53,9 +53,11 @@ class PlainCharSignDependence(Rule):
     Types come from this file only: a variable or field whose `char` type is declared in a
     header (or through a typedef in a header) is not recognised. Relational comparisons with
     constants 1..127 (`c < ' '`, `c >= '0'`) also differ for bytes 0x80-0xFF but are usually
-    one half of a range check, so they are not reported. A field access resolves by field
-    name: when two structs of the file declare the same field name with different types it is
-    not reported.
+    one half of a range check, so they are not reported (`c > 127` and `c <= 127` are).
+    Arithmetic on the char before the comparison (`k * c < 0`) is not followed. A field access
+    resolves by field name: when two structs of the file declare the same field name with
+    different types it is not reported. Code that means to follow the platform (comparing with
+    `CHAR_MAX`-derived limits) is reported like any other.
 
     ## References
     - GCC options `-fsigned-char`, `-funsigned-char`: https://gcc.gnu.org/onlinedocs/gcc/C-Dialect-Options.html

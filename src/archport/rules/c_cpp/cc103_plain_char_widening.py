@@ -59,13 +59,13 @@ def _contains(node, types: tuple[str, ...], depth: int = 3) -> bool:
     return False
 
 
-def _in_loop(node) -> bool:
+def _in_loop(table, node) -> bool:
     """Inside a loop of the same function: where hashes and checksums run over bytes."""
-    node = node.parent
-    while node is not None and node.type not in ("function_definition", "lambda_expression"):
-        if node.type in ("for_statement", "while_statement", "do_statement", "for_range_loop"):
+    for container in reversed(table.containers(node)):
+        if container.type in ("function_definition", "lambda_expression"):
+            return False
+        if container.type in ("for_statement", "while_statement", "do_statement", "for_range_loop"):
             return True
-        node = node.parent
     return False
 
 
@@ -116,8 +116,12 @@ class PlainCharWidening(Rule):
     ## Limitations
     Types come from this file only (a `char` field or typedef declared in a header is not
     recognised). A plain `char` first copied into an `int` variable and widened later is not
-    followed. Switching to `unsigned char` changes x86-64 results too: where hash values are
-    persisted or exchanged, `(signed char)` keeps the x86-64 values on both.
+    followed. To stay quiet on small codes kept in a `char` (`type | len << 3`), a char
+    *variable* mixed into a value is reported only inside a loop (bytes read through a pointer
+    or index always are), and `x += c` only when `x` is declared with an integer type in this
+    file (so `str += c` on a C++ string and `p += c` on a pointer are not reported). Switching to
+    `unsigned char` changes x86-64 results too: where hash values are persisted or exchanged,
+    `(signed char)` keeps the x86-64 values on both.
 
     ## References
     - GCC `-Wchar-subscripts`: https://gcc.gnu.org/onlinedocs/gcc/Warning-Options.html
@@ -146,9 +150,9 @@ class PlainCharWidening(Rule):
         results = {}
         for kind, start, end in spots:
             node = pc.node_at(ctx, start, end)
-            if node is None or node.parent is None:
+            if node is None:
                 continue
-            result = getattr(self, "_" + kind)(table, node.parent)
+            result = getattr(self, "_" + kind)(table, node)
             if result is not None:
                 results.setdefault((result[0].start_byte, -result[0].end_byte), (kind, *result))
         outer_end = -1
@@ -240,9 +244,9 @@ class PlainCharWidening(Rule):
                 return None
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             operand = pc.char_operand(table, right) if right is not None else None
-            if operand is None or left is None or table.depth(left) is not None:
-                return None  # `c2 ^= c1` on chars keeps the same byte; `p += c` is pointer arithmetic
-            if pc.strip_parens(operand.node).type in ("identifier", "field_expression") and not _in_loop(node):
+            if operand is None or left is None or not table.is_integer(left):
+                return None  # `c2 ^= c1` keeps the byte, `p += c` moves a pointer, `str += c` appends
+            if pc.strip_parens(operand.node).type in ("identifier", "field_expression") and not _in_loop(table, node):
                 return None
             return node, (
                 f"`{pc.code(node)}` mixes the plain char `{pc.code(operand.node, 30)}` into a wider value: bytes "
@@ -256,9 +260,9 @@ class PlainCharWidening(Rule):
             operand = pc.char_operand(table, mine) if mine is not None else None
             if operand is None or other is None:
                 continue
-            if not (_contains(other, ("<<", "*")) or self._same_as_assigned(node, other)):
+            if not (_contains(other, ("<<", "*")) or self._same_as_assigned(table, node, other)):
                 return None
-            if pc.strip_parens(operand.node).type in ("identifier", "field_expression") and not _in_loop(node):
+            if pc.strip_parens(operand.node).type in ("identifier", "field_expression") and not _in_loop(table, node):
                 return None  # a char variable mixed in once is a small code (`type | len << 3`), not bytes
             if self._digit_conversion(table, node) or not _differs(operand, lambda v: v, _low_mask(table, node)):
                 return None
@@ -270,15 +274,16 @@ class PlainCharWidening(Rule):
         return None
 
     @staticmethod
-    def _same_as_assigned(node, other) -> bool:
-        """`h = h + c`, `sum = sum ^ c`: the other operand is the variable being assigned."""
+    def _same_as_assigned(table, node, other) -> bool:
+        """`h = h + c`, `sum = sum ^ c`: the other operand is the integer being assigned (not a
+        string being appended to)."""
         parent = node.parent
         while parent is not None and parent.type == "parenthesized_expression":
             parent = parent.parent
         if parent is None or parent.type != "assignment_expression":
             return False
         left = parent.child_by_field_name("left")
-        return left is not None and pc.strip_parens(other).text == left.text
+        return left is not None and pc.strip_parens(other).text == left.text and table.is_integer(left)
 
     @staticmethod
     def _digit_conversion(table, node) -> bool:

@@ -5,6 +5,7 @@ import re
 from archport.model import Confidence, Impact, Severity
 from archport.rule import Rule
 from archport.rules.c_cpp import _plain_char as pc
+from archport.rules.c_cpp._char_screen import MAX_CANDIDATES
 from archport.rules.c_cpp._char_screen import screen as char_screen
 from archport.rules.c_cpp._symbols import char_symbols, declarator_name
 
@@ -77,6 +78,8 @@ class PlainCharBitfield(Rule):
             head = _MEMBER_HEAD.match(masked, first, m.start())
             if head and head.group(1) in screen.type_words:
                 hits.append(head)
+                if len(hits) >= MAX_CANDIDATES:
+                    break
         if not hits:
             return
         table = char_symbols(ctx)
