@@ -6,19 +6,14 @@ from __future__ import annotations
 
 import bisect
 import re
-import weakref
 
 from archport.preprocessor import State
-
-_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def file_cache(ctx) -> dict:
     """Per-file memo shared by these rules, so per-match work stays independent of file size."""
-    cache = _CACHES.get(ctx)
-    if cache is None:
-        cache = _CACHES[ctx] = {}
-    return cache
+    return ctx.cache.setdefault("_x86_runtime", {})
+
 
 # -- x86 vocabularies ---------------------------------------------------------------------------
 
