@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import functools
 import os
 import re
 
@@ -346,45 +345,21 @@ def _assigned_contracted(ctx, fn, name: str, before: int, floats: dict) -> tuple
     return found
 
 
-@functools.lru_cache(maxsize=4096)
 def _contract_flag(abs_path: str) -> tuple[str, str, str] | None:
     """(setting, build file, flag as written) of the nearest build file that sets FP contraction."""
-    directory = os.path.dirname(os.path.abspath(abs_path))
-    for _ in range(buildflags.ANCESTOR_LEVELS + 1):
-        found = _flag_in_directory(directory)
-        if found is not None:
-            return found
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            break
-        directory = parent
-    return None
-
-
-@functools.lru_cache(maxsize=4096)
-def _flag_in_directory(directory: str) -> tuple[str, str, str] | None:
-    candidates = buildflags._build_files(directory)
-    for sub in ("cmake", "CMake"):
-        candidates.extend(f for f in buildflags._build_files(os.path.join(directory, sub)) if f.endswith(".cmake"))
-    for path in candidates:
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read(8 * 1024 * 1024)
-        except OSError:
-            continue
-        m = _CONTRACT_FLAG.search(data)
-        if m:
-            written = m.group(0).decode()
-            if m.group(1):
-                setting = {"off": "off", "on": "off", "fast": "fast"}[m.group(1).decode()]  # GCC treats `on` as off
-            elif m.group(2):
-                setting = "strict" if m.group(2) == b"strict" else "fast"  # Clang's precise model contracts
-            elif m.group(4):
-                setting = "precise-msvc" if m.group(4) != b"fast" else "fast"
-            else:
-                setting = "fast"
-            return setting, os.path.basename(path), written
-    return None
+    found = buildflags.find_flag(abs_path, _CONTRACT_FLAG)
+    if found is None:
+        return None
+    written, (contract, model, _fast, msvc), path = found
+    if contract:
+        setting = {b"off": "off", b"on": "off", b"fast": "fast"}[contract]  # GCC treats `on` as off
+    elif model:
+        setting = "strict" if model == b"strict" else "fast"  # Clang's precise model contracts
+    elif msvc:
+        setting = "precise-msvc" if msvc != b"fast" else "fast"
+    else:
+        setting = "fast"
+    return setting, os.path.basename(path), written
 
 
 def _shorten(text: str, limit: int = 50) -> str:
