@@ -5,7 +5,6 @@ equal the `expect` markers exactly, with no unmarked finding anywhere."""
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from pathlib import Path
 

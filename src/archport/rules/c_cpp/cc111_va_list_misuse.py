@@ -191,7 +191,7 @@ class VaListMisuse(Rule):
         param_lo, param_hi = fn.params
         if not re.search(rf"\bva_list\s+{n}\b", masked[param_lo:param_hi]):
             return
-        for m in re.finditer(rf"\bmem(?:cpy|move)\s*\(", masked[lo:hi]):
+        for m in re.finditer(r"\bmem(?:cpy|move)\s*\(", masked[lo:hi]):
             args = _scope.call_arguments(ctx, lo + m.end() - 1)
             texts = [masked[a:b].strip() for a, b in args[:2]]
             reported = ctx.cache.setdefault("cc111_memcpy", set())

@@ -136,5 +136,5 @@ def _installed_for_other_signals(ctx, call: str, handler: str) -> bool:
     if found:
         return True
     # a table or loop over several signals: `int sigs[] = {SIGSEGV, SIGFPE, ...}`
-    return re.search(rf"[{{,]\s*SIGFPE\s*,|,\s*SIGFPE\s*[}},]", masked) is not None and \
+    return re.search(r"[{,]\s*SIGFPE\s*,|,\s*SIGFPE\s*[},]", masked) is not None and \
         re.search(rf"[{{,]\s*{_OTHER_SIGNALS}\s*[,}}]", masked) is not None

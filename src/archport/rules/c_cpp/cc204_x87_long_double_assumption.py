@@ -93,7 +93,6 @@ class X87LongDoubleAssumption(Rule):
     effort_minutes = 45
     prefilter = (b"long double", b"LDBL_MANT_DIG")
     def check_file(self, ctx):
-        masked = ctx.masked
         for match in _scope.find_tokens(ctx, _TOKENS) + _scope.find_tokens(ctx, _CALL_NAMES, r"\s*\("):
             start = match.start()
             if directive_at(ctx, start) is not None:

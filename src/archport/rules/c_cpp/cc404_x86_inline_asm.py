@@ -28,7 +28,6 @@ _MSVC_KEYWORD = re.compile(r"\b_{1,2}asm\b")
 _SHOWN_LIMIT = 3
 _STATEMENT_LIMIT = 50000  # characters; a longer "statement" is an unbalanced parenthesis
 _FALLBACK_LIMIT = 4000  # characters searched for the `;` ending an unbalanced statement
-_BRACKET = re.compile(r"[(){}]")
 
 
 class X86InlineAsm(Rule):
@@ -97,8 +96,6 @@ class X86InlineAsm(Rule):
         rf"\b(?P<kw>__asm__|__asm|_asm|asm)\b(?P<quals>(?:{_SPACE}*{_QUALIFIERS}\b)*){_SPACE}*(?P<open>[({{]?)"
     )
 
-    _brackets: tuple = (None, {})  # (source, {open offset: offset past its closing bracket})
-
     def check_match(self, ctx, match):
         kw, opening = match.group("kw"), match.group("open")
         if opening == "(" and kw != "_asm":
@@ -110,18 +107,9 @@ class X86InlineAsm(Rule):
 
     # -- GCC / Clang -------------------------------------------------------------------------------
 
-    def _closing(self, ctx, open_at: int) -> int:
-        """Offset just past the bracket closing the one at open_at, or -1. One pass per file
-        (ctx.matching_paren per statement would rescan to its limit for every unbalanced one)."""
-        source = ctx.source
-        if self._brackets[0] is not source:
-            self._brackets = (source, _bracket_map(ctx.masked))
-        end = self._brackets[1].get(open_at, -1)
-        return end if end != -1 and end - open_at <= _STATEMENT_LIMIT else -1
-
     def _gcc(self, ctx, start, open_at):
         masked = ctx.masked
-        end = self._closing(ctx, open_at)
+        end = ctx.matching_paren(open_at, limit=_STATEMENT_LIMIT)
         if end == -1:  # unbalanced (e.g. split by #if branches): stop at the statement's end
             end = masked.find(";", open_at, open_at + _FALLBACK_LIMIT)
             if end == -1:
@@ -199,7 +187,7 @@ class X86InlineAsm(Rule):
     # -- MSVC ---------------------------------------------------------------------------------------
 
     def _msvc_block(self, ctx, start, open_at):
-        end = self._closing(ctx, open_at)
+        end = ctx.matching_paren(open_at, limit=_STATEMENT_LIMIT)
         if end == -1:
             return
         body = ctx.text[open_at + 1 : end - 1]
@@ -252,22 +240,6 @@ class X86InlineAsm(Rule):
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-
-
-def _bracket_map(masked: str) -> dict[int, int]:
-    """{offset of `(` or `{`: offset just past its partner}, each kind matched on its own."""
-    out: dict[int, int] = {}
-    stacks: dict[str, list[int]] = {"(": [], "{": []}
-    partner = {")": "(", "}": "{"}
-    for m in _BRACKET.finditer(masked):
-        ch = m.group()
-        if ch in stacks:
-            stacks[ch].append(m.start())
-        else:
-            stack = stacks[partner[ch]]
-            if stack:
-                out[stack.pop()] = m.end()
-    return out
 
 
 def _is_msvc_line(masked: str, source, line: int) -> bool:
