@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,8 +38,10 @@ def discover(
     *,
     excludes: tuple[str, ...] = (),
     respect_gitignore: bool = True,
+    accept: Callable[[str], bool] = candidate,
 ) -> Discovered:
-    """Files under `root` (or `root` itself) that some language could claim, sorted."""
+    """Files under `root` (or `root` itself) whose name `accept` takes (by default: that some
+    language could claim), sorted."""
     out = Discovered()
     exclude_spec = pathspec.GitIgnoreSpec.from_lines(excludes, backend="simple") if excludes else None
 
@@ -75,7 +78,7 @@ def discover(
                     continue
                 subdirs.append((entry.path, rel, specs))
                 continue
-            if not candidate(entry.name) or _ignored(rel, specs, exclude_spec):
+            if not accept(entry.name) or _ignored(rel, specs, exclude_spec):
                 continue
             if is_link:
                 try:

@@ -13,9 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pathspec
 
-from archport.discovery import ALWAYS_SKIPPED_DIRS
+from archport.discovery import discover
 from archport.verify.tools import compiler_env
 
 C_EXT = (".c",)
@@ -89,48 +88,8 @@ def language_of(path: str, compiler: str = "") -> str | None:
 
 def walk(root: Path, excludes: tuple[str, ...] = ()) -> list[str]:
     """Files under root (absolute), honouring .gitignore files and `excludes`; version-control
-    directories and directory symlinks are skipped."""
-    exclude_spec = pathspec.GitIgnoreSpec.from_lines(excludes) if excludes else None
-    out: list[str] = []
-    stack: list[tuple[str, str, tuple]] = [(str(root), "", ())]
-    while stack:
-        directory, rel_dir, specs = stack.pop()
-        gi = os.path.join(directory, ".gitignore")
-        if os.path.isfile(gi):
-            try:
-                with open(gi, encoding="utf-8", errors="replace") as fh:
-                    specs = specs + ((rel_dir, pathspec.GitIgnoreSpec.from_lines(fh.read().splitlines())),)
-            except OSError:
-                pass
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError:
-            continue
-        for entry in entries:
-            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in ALWAYS_SKIPPED_DIRS and not _ignored(rel + "/", specs, exclude_spec):
-                        stack.append((entry.path, rel, specs))
-                    continue
-                if not entry.is_file():
-                    continue
-            except OSError:
-                continue
-            if not _ignored(rel, specs, exclude_spec):
-                out.append(entry.path)
-    return sorted(out)
-
-
-def _ignored(rel: str, specs: tuple, exclude_spec) -> bool:
-    if exclude_spec is not None and exclude_spec.match_file(rel):
-        return True
-    for base, spec in reversed(specs):
-        sub = rel[len(base) + 1 :] if base else rel
-        decision = spec.check_file(sub).include
-        if decision is not None:
-            return decision
-    return False
+    directories and directory symlinks are skipped (the scanner's own walk, taking every name)."""
+    return sorted(abs_path for abs_path, _ in discover(root, excludes=excludes, accept=lambda name: True).files)
 
 
 _INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*[<"]([^>"\n]+)[>"]', re.M)
