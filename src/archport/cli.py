@@ -13,11 +13,11 @@ from rich.console import Console
 from archport import __version__
 from archport.model import Severity
 from archport.registry import RegistryError, default_registry
+from archport.report.formats import FORMATS
 from archport.selection import SelectionError
 from archport.settings import DEFAULT_MAX_FILE_SIZE, ScanSettings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ("text", "json")
 
 
 class InputError(click.ClickException):
@@ -88,18 +88,7 @@ def scan(path, fmt, output, select, ignore, exclude, no_ignore, no_layout, jobs,
         if progress:
             progress.close()
 
-    if fmt == "json":
-        from archport.report import json as json_report
-
-        _emit(json_report.render(report), output)
-    else:
-        from archport.report import terminal
-
-        if output:
-            with _open_output(output) as fh:
-                terminal.render(report, Console(file=fh, no_color=True, width=120, highlight=False), show_suppressed=show_suppressed)
-        else:
-            terminal.render(report, Console(highlight=False, soft_wrap=True), show_suppressed=show_suppressed)
+    write_report(report, fmt, output, show_suppressed=show_suppressed)
 
     if fail_on != "never" and report.count_at_or_above(Severity(fail_on)):
         sys.exit(EXIT_FINDINGS)
@@ -156,6 +145,20 @@ def doctor():
 from archport.verify.cli import verify as _verify_group  # noqa: E402  (after `cli` exists)
 
 cli.add_command(_verify_group)
+
+
+def write_report(report, fmt: str, output: str | None, *, show_suppressed: bool = False) -> None:
+    """Write `report` in format `fmt` to stdout or to the file `output`."""
+    from archport.report import formats
+
+    if fmt == "text":
+        if output:
+            with _open_output(output) as fh:
+                formats.write_text(report, fh, show_suppressed=show_suppressed)
+        else:
+            formats.write_text(report, None, show_suppressed=show_suppressed)
+    else:
+        _emit(formats.render(report, fmt), output)
 
 
 def _emit(text: str, output: str | None) -> None:
