@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pathspec
 
-from archport.languages import candidate
+from archport.languages import candidate, needs_sniff
 from archport.model import ScanError
 
 ALWAYS_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "CVS", ".bzr", "__pycache__", ".tox", ".venv"})
@@ -80,17 +80,21 @@ def discover(
                 continue
             if not accept(entry.name) or _ignored(rel, specs, exclude_spec):
                 continue
+            # an extensionless name is only maybe a script: special files there pass silently
+            quiet = needs_sniff(entry.name)
             if is_link:
                 try:
                     st = os.stat(entry.path)  # follows the link; loops raise ELOOP
                 except OSError as exc:
                     what = "symbolic link loop" if exc.errno == errno.ELOOP else "broken symbolic link"
-                    out.errors.append(ScanError(rel, "read", f"{what}: {exc.strerror or exc}"))
+                    if not quiet:
+                        out.errors.append(ScanError(rel, "read", f"{what}: {exc.strerror or exc}"))
                     continue
                 if stat.S_ISDIR(st.st_mode):
                     continue  # directory symlinks are never followed
                 if not stat.S_ISREG(st.st_mode):
-                    out.errors.append(ScanError(rel, "read", "not a regular file"))
+                    if not quiet:
+                        out.errors.append(ScanError(rel, "read", "not a regular file"))
                     continue
             else:
                 try:
@@ -99,7 +103,8 @@ def discover(
                     out.errors.append(ScanError(rel, "read", str(exc.strerror or exc)))
                     continue
                 if not stat.S_ISREG(mode):
-                    out.errors.append(ScanError(rel, "read", "not a regular file (device, FIFO or socket)"))
+                    if not quiet:
+                        out.errors.append(ScanError(rel, "read", "not a regular file (device, FIFO or socket)"))
                     continue
             out.files.append((entry.path, rel))
         stack.extend(reversed(subdirs))

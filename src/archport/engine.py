@@ -10,13 +10,14 @@ from collections import defaultdict
 
 from archport.context import RuleContext
 from archport.fingerprint import with_fingerprints
-from archport.languages import classify
+from archport.languages import classify, needs_sniff
 from archport.model import FileResult, Finding, ScanError
 from archport.parsing import treesitter
 from archport.prefilter import Prefilter
 from archport.preprocessor import Conditionals, State, generic_environment, load_environment, scan_directives
 from archport.rule import Rule
 from archport.settings import ScanSettings
+from archport.targets import get_target
 from archport.source import SourceFile
 from archport.suppression import apply_suppressions, parse_suppressions
 
@@ -34,8 +35,23 @@ class FileScanner:
 
     def __init__(self, rules: list[type[Rule]], settings: ScanSettings):
         self.settings = settings
+        self.target = get_target(settings.target)
         self.rules = [r() for r in rules if r.code[:2] != "AP"]
         self.meta_rules = {r.code: r for r in rules if r.code[:2] == "AP"}
+        #: each rule's options: declared defaults, then [tool.archport.rules.CODE]
+        self.rule_options = {
+            r.code: {**{k: o.value_for(self.target) for k, o in r.options.items()}, **settings.rule_options.get(r.code, {})}
+            for r in self.rules
+        }
+        #: deep mode: the compilation database (read once per worker), see archport.deep
+        self.compdb = None
+        if settings.deep and settings.compile_commands:
+            from archport.deep import CompilationDatabase
+
+            try:
+                self.compdb = CompilationDatabase.load(settings.compile_commands)
+            except ValueError:
+                self.compdb = None
         self.rules_by_language: dict[str, list[Rule]] = defaultdict(list)
         for rule in self.rules:
             for lang in rule.languages:
@@ -58,6 +74,10 @@ class FileScanner:
 
     def scan(self, abs_path: str, rel_path: str) -> FileResult:
         result = FileResult(rel_path)
+        name = os.path.basename(rel_path)
+        if needs_sniff(name) and not self._is_script(abs_path, name):
+            result.scanned = result.considered = False
+            return result
         try:
             size = os.stat(abs_path).st_size
             if size > self.settings.max_file_size:
@@ -83,7 +103,7 @@ class FileScanner:
             result.errors.append(ScanError(rel_path, "decode", "binary content (NUL bytes) in a source file; skipped"))
             result.scanned = False
             return result
-        language = classify(os.path.basename(rel_path), data[:65536])
+        language = classify(name, data[:65536])
         if language is None:
             result.scanned = False
             return result
@@ -97,7 +117,10 @@ class FileScanner:
             )
             text, encoding = data.decode("latin-1"), "latin-1"
         hits = self.prefilter.hits(data)
-        rules = [r for r in self.rules_by_language.get(language.name, ()) if r.code in hits]
+        entry = self.compdb.entry_for(abs_path) if self.compdb is not None else None
+        # in deep mode, rules that learn types from headers see the file even without their literal
+        rules = [r for r in self.rules_by_language.get(language.name, ())
+                 if r.code in hits or entry is not None and getattr(r, "deep_offer", False)]
         if not rules and SUPPRESSION_KEY not in hits:
             return result
         source = SourceFile(rel_path, language.name, text, encoding=encoding)
@@ -109,11 +132,19 @@ class FileScanner:
                 directives = scan_directives(source.masked, text)
                 return Conditionals(directives, envs) if directives else None
 
-        ctx = RuleContext(source, language.grammar, abs_path, factory)
+        deep = None
+        if entry is not None:
+            from archport.deep import facts_for
+
+            def deep():
+                return facts_for(abs_path, entry, data)
+
+        ctx = RuleContext(source, language.grammar, abs_path, factory, target=self.target, deep=deep)
 
         findings: list[Finding] = []
         for rule in rules:
             try:
+                ctx.options = self.rule_options[rule.code]
                 findings.extend(self._run_rule(rule, ctx))
             except Exception as exc:  # a rule bug must not stop the scan
                 result.errors.append(ScanError(rel_path, "rule", f"{rule.code} failed: {type(exc).__name__}: {exc}"))
@@ -124,6 +155,16 @@ class FileScanner:
         findings.extend(self._meta_findings(ctx, suppressions, malformed))
         result.findings = with_fingerprints(findings, source)
         return result
+
+    @staticmethod
+    def _is_script(abs_path: str, name: str) -> bool:
+        """An extensionless file counts only when its `#!` line names a language we read."""
+        try:
+            with open(abs_path, "rb") as fh:
+                head = fh.read(256)
+        except OSError:
+            return True  # let the normal read report the error
+        return classify(name, head) is not None
 
     def _run_rule(self, rule: Rule, ctx: RuleContext):
         produced: list[Finding] = []

@@ -57,6 +57,10 @@ class Edit:
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "replacement": self.replacement}
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Edit:
+        return cls(start=d["start"], end=d["end"], replacement=d["replacement"])
+
 
 @dataclass(frozen=True, slots=True)
 class Fix:
@@ -70,6 +74,14 @@ class Fix:
             "applicability": self.applicability.value,
             "edits": [e.to_dict() for e in self.edits],
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Fix:
+        return cls(
+            title=d["title"],
+            edits=tuple(Edit.from_dict(e) for e in d["edits"]),
+            applicability=Applicability(d["applicability"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +131,30 @@ class Finding:
             "suppressed": self.suppressed,
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Finding:
+        """The inverse of `to_dict` (a finding of a saved JSON report)."""
+        return cls(
+            code=d["code"],
+            name=d["name"],
+            severity=Severity(d["severity"]),
+            impact=Impact(d["impact"]),
+            confidence=Confidence(d.get("confidence", "high")),
+            path=d["path"],
+            line=d["line"],
+            column=d["column"],
+            end_line=d["end_line"],
+            end_column=d["end_column"],
+            start_byte=d.get("start_byte", 0),
+            end_byte=d.get("end_byte", 0),
+            message=d["message"],
+            help=d["help"],
+            fingerprint=d.get("fingerprint", ""),
+            fix=Fix.from_dict(d["fix"]) if d.get("fix") else None,
+            properties=dict(d.get("properties") or {}),
+            suppressed=d.get("suppressed"),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ScanError:
@@ -130,6 +166,10 @@ class ScanError:
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "stage": self.stage, "message": self.message}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ScanError:
+        return cls(path=d["path"], stage=d["stage"], message=d["message"])
 
 
 @dataclass(slots=True)
@@ -143,3 +183,5 @@ class FileResult:
     size: int = 0
     parsed: bool = False
     scanned: bool = True
+    #: False for a file that turned out not to be source at all (an extensionless non-script)
+    considered: bool = True

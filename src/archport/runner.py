@@ -58,6 +58,9 @@ def run_scan(
 
     found = discover(root, excludes=settings.excludes, respect_gitignore=settings.respect_gitignore)
     files = found.files
+    deep_plan = _deep_plan(root, files, settings)
+    settings = dataclasses.replace(settings, deep=deep_plan.enabled,
+                                   compile_commands=deep_plan.compile_commands if deep_plan.enabled else None)
     jobs = settings.jobs or os.cpu_count() or 1
     results: list[FileResult] = []
     total = len(files)
@@ -94,6 +97,8 @@ def run_scan(
     for r in sorted(results, key=lambda r: r.path):
         report.findings.extend(_mark_layout(r.findings, r.path, arch_dirs, variant_of))
         report.errors.extend(r.errors)
+        if not r.considered:
+            continue
         if r.scanned:
             report.files_scanned += 1
             report.lines_scanned += r.lines
@@ -113,9 +118,20 @@ def run_scan(
         "respect_layout": settings.respect_layout,
         "max_file_size": settings.max_file_size,
         "defines": {k: v for k, v in settings.defines},
+        "analysis": deep_plan.as_settings(),
     }
     report.duration_seconds = time.perf_counter() - started
     return report
+
+
+def _deep_plan(root: Path, files, settings: ScanSettings):
+    """Deep (libclang) or fast mode for this scan (see archport.deep.plan)."""
+    from archport.deep import DeepInputError, plan
+
+    try:
+        return plan(root, files, settings.compile_commands, settings.deep)
+    except DeepInputError as exc:
+        raise ScanInputError(f"--compile-commands: {exc}") from None
 
 
 def _mark_layout(findings: list[Finding], path: str, arch_dirs: dict[str, str], variant_of) -> list[Finding]:

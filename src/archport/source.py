@@ -8,6 +8,8 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from archport.languages import HASH_COMMENT_LANGUAGES
+
 # C and C++: where a comment or literal may start, and how each kind continues from there.
 # A hand-driven scan (search for the next start, then match that one kind) is about ten times
 # faster than one alternation regex, which tries every branch at every character.
@@ -35,6 +37,11 @@ _ASM_LEXEMES_NASM = re.compile(
     """,
     re.S | re.X,
 )
+# Build files, containers, CI and scripts: `#` starts a comment at the start of a word,
+# outside quotes; CMake also has `#[[ … ]]` bracket comments, autoconf `dnl`, PowerShell
+# `<# … #>`, Groovy (Jenkinsfile) C-style comments. Strings are kept as they are.
+_HASH_COMMENT = re.compile(r"(?:^|(?<=[\s;]))(?:#(?:\[(=*)\[.*?\]\1\]|[^\n]*)|dnl\b[^\n]*|<\#.*?(?:\#>|\Z))", re.M | re.S)
+_SLASH_COMMENT = re.compile(r"(?:^|(?<=[\s;]))(?://[^\n]*|/\*.*?(?:\*/|\Z))", re.M | re.S)
 _NASM_HINT = re.compile(r"^\s*(?:section\s+\.|bits\s+(?:16|32|64)\b|%(?:macro|define|include|ifdef)\b|global\s+\w)", re.M | re.I)
 
 
@@ -67,6 +74,10 @@ class SourceFile:
     def _mask(self) -> str:
         if self.language in ("c", "cpp"):
             return self._mask_c()
+        if self.language in HASH_COMMENT_LANGUAGES:
+            return self._mask_comments(_HASH_COMMENT)
+        if self.language == "groovy":
+            return self._mask_comments(_SLASH_COMMENT)
         if self.language != "asm":
             return self.text
         lexemes = _ASM_LEXEMES_NASM if _NASM_HINT.search(self.text) else _ASM_LEXEMES_GAS
@@ -124,10 +135,35 @@ class SourceFile:
         pieces.append(text[prev:])
         return "".join(pieces)
 
+    def _mask_comments(self, comment: re.Pattern) -> str:
+        """Blank the comments a line-oriented language has, skipping a comment marker that
+        sits inside a quoted string on its line."""
+        text = self.text
+        pieces: list[str] = []
+        prev = pos = 0
+        search = comment.search
+        while True:
+            m = search(text, pos)
+            if m is None:
+                break
+            start = m.start()
+            if _inside_quotes(text, text.rfind("\n", 0, start) + 1, start):
+                pos = start + 1
+                continue
+            end = m.end()
+            self.comments.append((start, end))
+            pieces.append(text[prev:start])
+            pieces.append(_blank(text[start:end]))
+            prev = pos = max(end, start + 1)
+        if not pieces:
+            return text
+        pieces.append(text[prev:])
+        return "".join(pieces)
+
     @property
     def knows_comments(self) -> bool:
         """Whether comments of this language are recognised (and so listed in `comments`)."""
-        return self.language in ("c", "cpp", "asm")
+        return self.language in ("c", "cpp", "asm", "groovy") or self.language in HASH_COMMENT_LANGUAGES
 
     # -- positions ------------------------------------------------------------------------------
 
@@ -183,6 +219,25 @@ class SourceFile:
     def in_comment(self, offset: int) -> bool:
         i = bisect.bisect_right(self.comments, (offset, float("inf"))) - 1
         return i >= 0 and self.comments[i][0] <= offset < self.comments[i][1]
+
+
+def _inside_quotes(text: str, start: int, end: int) -> bool:
+    """Whether an unclosed ' or " precedes `end` on the line from `start` (backslash escapes
+    honoured); a rough test, but enough to keep `"http://x#frag"` from becoming a comment."""
+    quote = ""
+    i = start
+    while i < end:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        i += 1
+    return bool(quote)
 
 
 def _blank(segment: str) -> str:

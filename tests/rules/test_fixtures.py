@@ -27,29 +27,43 @@ def _cases():
 
 @pytest.mark.parametrize("code,case", list(_cases()))
 def test_fixture(code: str, case: Path):
-    text = case.read_text(encoding="utf-8", errors="surrogateescape")
-    markers = parse_markers(text)
+    # a case is one file, or a directory of files whose names matter (Makefile, Dockerfile…)
+    files = sorted(p for p in case.rglob("*") if p.is_file()) if case.is_dir() else [case]
     report = archport.scan(case, select=[code], jobs=1)
     assert not report.errors, report.errors
-    got = Counter((f.line, f.code) for f in report.active)
-    lines = text.splitlines()
+    problems = []
+    if not case.is_dir():
+        problems += _check_file(case, case.name, report.active)
+    else:
+        for path in files:
+            rel = path.relative_to(case).as_posix()
+            problems += _check_file(path, rel, [f for f in report.active if f.path == rel])
+        known = {p.relative_to(case).as_posix() for p in files}
+        problems += [f"{f.path}:{f.line} unexpected {f.code} in an unknown file" for f in report.active if f.path not in known]
+    assert not problems, "\n".join(problems)
 
+
+def _check_file(path: Path, rel: str, findings: list) -> list[str]:
+    text = path.read_text(encoding="utf-8", errors="surrogateescape")
+    markers = parse_markers(text)
+    got = Counter((f.line, f.code) for f in findings)
+    lines = text.splitlines()
     problems = []
     for (line, c), n in sorted(markers.expected.items()):
         if got[(line, c)] != n:
-            problems.append(f"{case.name}:{line} expected {n}x {c}, got {got[(line, c)]}: {lines[line - 1].strip()}")
-    for f in report.active:
+            problems.append(f"{rel}:{line} expected {n}x {c}, got {got[(line, c)]}: {lines[line - 1].strip()}")
+    for f in findings:
         key = (f.line, f.code)
         if key in markers.expected or key in markers.todo_ok:
             continue
-        problems.append(f"{case.name}:{f.line}:{f.column} unexpected {f.code}: {f.message}\n    {lines[f.line - 1].strip()}")
+        problems.append(f"{rel}:{f.line}:{f.column} unexpected {f.code}: {f.message}\n    {lines[f.line - 1].strip()}")
     for key in sorted(markers.todo_expect):
         if got[key]:
-            problems.append(f"{case.name}:{key[0]} todo-expect {key[1]} is now reported: turn it into `expect`")
+            problems.append(f"{rel}:{key[0]} todo-expect {key[1]} is now reported: turn it into `expect`")
     for key in sorted(markers.todo_ok):
         if not got[key]:
-            problems.append(f"{case.name}:{key[0]} todo-ok {key[1]} is no longer reported: turn it into `ok`")
-    assert not problems, "\n".join(problems)
+            problems.append(f"{rel}:{key[0]} todo-ok {key[1]} is no longer reported: turn it into `ok`")
+    return problems
 
 
 def test_every_fixture_folder_has_positive_and_negative_cases():
@@ -57,7 +71,7 @@ def test_every_fixture_folder_has_positive_and_negative_cases():
         if not rule_dir.is_dir():
             continue
         expect = ok = 0
-        for case in rule_dir.iterdir():
+        for case in (p for p in rule_dir.rglob("*") if p.is_file()):
             m = parse_markers(case.read_text(encoding="utf-8", errors="replace"))
             expect += sum(n for (_, c), n in m.expected.items() if c == rule_dir.name)
             ok += sum(1 for _, c in m.ok if c == rule_dir.name)

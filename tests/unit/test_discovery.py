@@ -36,7 +36,8 @@ def test_sorted_relative_posix_paths_with_absolute_partners(tmp_path):
 
 def test_only_source_candidates(tmp_path):
     touch(tmp_path, "a.c", "README.md", "setup.py", "Makefile", "notes.txt", "x.o", ".hidden.c", "noext")
-    assert rels(tmp_path) == [".hidden.c", "a.c"]
+    # extensionless names stay candidates: their `#!` line is read later
+    assert rels(tmp_path) == [".hidden.c", "Makefile", "a.c", "noext", "setup.py"]
 
 
 def test_root_may_be_a_file(tmp_path):

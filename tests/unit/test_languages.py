@@ -1,0 +1,73 @@
+"""File kinds by name, extension and `#!` line, and comment masking of the build-layer
+languages (comments blanked, strings kept)."""
+
+from __future__ import annotations
+
+import pytest
+
+import archport
+from archport.languages import classify
+from archport.source import SourceFile
+
+
+@pytest.mark.parametrize(
+    "name,head,expected",
+    [
+        ("Makefile", b"", "make"),
+        ("rules.mk", b"", "make"),
+        ("Makefile.am", b"", "make"),
+        ("CMakeLists.txt", b"", "cmake"),
+        ("FindMKL.cmake", b"", "cmake"),
+        ("meson.build", b"", "meson"),
+        ("BUILD.bazel", b"", "bazel"),
+        (".bazelrc", b"", "bazel"),
+        ("configure.ac", b"", "autoconf"),
+        ("config.guess", b"", "shell"),
+        ("build.sh", b"", "shell"),
+        ("Dockerfile", b"", "dockerfile"),
+        ("Dockerfile.arm64", b"", "dockerfile"),
+        ("base.dockerfile", b"", "dockerfile"),
+        ("ci.yml", b"", "yaml"),
+        ("Jenkinsfile", b"", "groovy"),
+        ("binding.gyp", b"", "gyp"),
+        ("setup.py", b"", "python"),
+        ("install.ps1", b"", "powershell"),
+        ("bootstrap", b"#!/bin/sh\nset -e\n", "shell"),
+        ("tool", b"#!/usr/bin/env bash\n", "shell"),
+        ("gen", b"#!/usr/bin/env -S python3 -u\n", "python"),
+        ("LICENSE", b"Apache License\n", None),
+        ("runme", b"#!/usr/bin/perl\n", None),
+    ],
+)
+def test_classify(name, head, expected):
+    lang = classify(name, head)
+    assert (lang.name if lang else None) == expected
+
+
+@pytest.mark.parametrize(
+    "language,text,kept,blanked",
+    [
+        ("cmake", 'set(F "-mavx2 #x") # -msse\n', "-mavx2 #x", "-msse"),
+        ("cmake", "#[[ block\n -mavx ]]\nadd_compile_options(-mfma)\n", "-mfma", "-mavx"),
+        ("shell", 'echo "a#b" ${#x} $# # -mavx\n', "${#x} $#", "-mavx"),
+        ("autoconf", 'dnl -mavx2\nCFLAGS="$CFLAGS -msse4.2"\n', "-msse4.2", "-mavx2"),
+        ("yaml", "url: https://h/x#frag # amd64\n", "#frag", "amd64"),
+        ("powershell", "<# x64\n #>\n$a = 'x64'\n", "'x64'", "x64\n"),
+        ("groovy", "sh 'make' // amd64\n", "sh 'make'", "amd64"),
+    ],
+)
+def test_hash_comment_masking(language, text, kept, blanked):
+    src = SourceFile("f", language, text)
+    assert len(src.masked) == len(text) and src.masked.count("\n") == text.count("\n")
+    assert kept in src.masked
+    assert blanked not in src.masked
+    assert src.comments
+
+
+def test_extensionless_files_are_sniffed_not_counted(tmp_path):
+    (tmp_path / "LICENSE").write_text("MIT\n")
+    (tmp_path / "blob").write_bytes(b"\x7fELF\x00\x00" * 100)
+    (tmp_path / "bootstrap").write_text("#!/bin/sh\necho hi\n")
+    report = archport.scan(tmp_path, jobs=1)
+    assert report.errors == []  # the binary blob is not a source file: no "binary content" error
+    assert report.files_scanned == 1 and report.files_skipped == 0
