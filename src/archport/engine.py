@@ -10,7 +10,7 @@ from collections import defaultdict
 
 from archport.context import RuleContext
 from archport.fingerprint import with_fingerprints
-from archport.languages import classify, needs_sniff
+from archport.languages import PREPROCESSED_EXTENSIONS, classify, needs_sniff
 from archport.model import FileResult, Finding, ScanError
 from archport.parsing import treesitter
 from archport.prefilter import Prefilter
@@ -23,6 +23,7 @@ from archport.suppression import apply_suppressions, parse_suppressions
 
 SUPPRESSION_KEY = "<suppression>"
 _BINARY_SNIFF = 8192
+_PREPROCESSED_SUFFIXES = tuple(sorted(PREPROCESSED_EXTENSIONS))
 
 
 @functools.lru_cache(maxsize=None)
@@ -125,7 +126,7 @@ class FileScanner:
             return result
         source = SourceFile(rel_path, language.name, text, encoding=encoding)
         factory = None
-        if (language.preprocessed or rel_path.endswith((".S", ".sx"))) and "#" in text:
+        if (language.preprocessed or rel_path.endswith(_PREPROCESSED_SUFFIXES)) and "#" in text:
             envs = self.envs[language.name == "cpp"]
 
             def factory():

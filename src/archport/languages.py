@@ -65,11 +65,32 @@ DOCKERFILE = Language(
 YAML = Language("yaml", (".yml", ".yaml"), comment_leaders=("#",))
 GROOVY = Language("groovy", (".groovy", ".jenkinsfile"), filenames=("Jenkinsfile",), comment_leaders=("//",), prefixes=("Jenkinsfile.",))
 GYP = Language("gyp", (".gyp", ".gypi"), comment_leaders=("#",))
-PYTHON = Language("python", (".py", ".pyw"), comment_leaders=("#",))
+PYTHON = Language("python", (".py", ".pyw"), comment_leaders=("#",), grammar="python")
+
+# Other compiled languages of a server tree. `.F`/`.F90` Fortran goes through the C
+# preprocessor; fixed form (`.f`, `.for`, `.f77`) has comment lines marked in column 1.
+GO = Language("go", (".go",), comment_leaders=("//",), grammar="go")
+RUST = Language("rust", (".rs",), comment_leaders=("//",), grammar="rust")
+JAVA = Language("java", (".java",), comment_leaders=("//",), grammar="java")
+KOTLIN = Language("kotlin", (".kt", ".kts"), comment_leaders=("//",))
+CSHARP = Language("csharp", (".cs",), comment_leaders=("//",), grammar="csharp")
+FORTRAN = Language(
+    "fortran",
+    (".f90", ".f95", ".f03", ".f08", ".f18", ".F90", ".F95", ".F03", ".F08", ".f", ".for", ".f77", ".ftn", ".F", ".FOR", ".fpp"),
+    comment_leaders=("!",),
+    grammar="fortran",
+)
+#: Fortran sources in fixed form, where a `c`, `C`, `*` or `!` in column 1 starts a comment line
+FORTRAN_FIXED_EXTENSIONS = frozenset({".f", ".for", ".f77", ".ftn", ".F", ".FOR", ".fpp"})
+#: sources that go through the C preprocessor although their language has none of its own
+PREPROCESSED_EXTENSIONS = frozenset({".S", ".sx", ".F", ".F90", ".F95", ".F03", ".F08", ".FOR", ".fpp"})
 
 LANGUAGES: dict[str, Language] = {
     lang.name: lang
-    for lang in (C, CPP, ASM, MAKE, CMAKE, MESON, BAZEL, AUTOCONF, SHELL, POWERSHELL, DOCKERFILE, YAML, GROOVY, GYP, PYTHON)
+    for lang in (
+        C, CPP, ASM, MAKE, CMAKE, MESON, BAZEL, AUTOCONF, SHELL, POWERSHELL, DOCKERFILE, YAML, GROOVY, GYP, PYTHON,
+        GO, RUST, JAVA, KOTLIN, CSHARP, FORTRAN,
+    )
 }
 #: languages whose comments start with `#` (and whose strings are kept in the masked text)
 HASH_COMMENT_LANGUAGES = frozenset(

@@ -8,7 +8,9 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from archport.languages import HASH_COMMENT_LANGUAGES
+from archport.languages import FORTRAN_FIXED_EXTENSIONS, HASH_COMMENT_LANGUAGES
+
+_COMMENT_AWARE = frozenset({"c", "cpp", "asm", "groovy", "go", "rust", "java", "csharp", "kotlin", "fortran"})
 
 # C and C++: where a comment or literal may start, and how each kind continues from there.
 # A hand-driven scan (search for the next start, then match that one kind) is about ten times
@@ -17,6 +19,14 @@ _C_START = re.compile(r"/[/*]|[\"']")
 _C_LINE_COMMENT = re.compile(r"//(?:[^\n\\]|\\.|\\\n)*")
 _C_STRING = re.compile(r'"(?:[^"\\\n]|\\.|\\\n)*"?', re.S)
 _C_CHAR = re.compile(r"'(?:[^'\\\n]|\\.){1,8}'")
+# Go raw strings; Rust character literals (one character or escape, so lifetimes `'a` are not
+# taken for the start of one).
+_GO_START = re.compile(r"/[/*]|[\"'`]")
+_GO_RAW_STRING = re.compile(r"`[^`]*`?")
+_RUST_CHAR = re.compile(r"'(?:[^'\\\n]|\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]{1,6}\}|.))'")
+# Fortran: `!` comments (outside strings), fixed-form comment lines, '…' and "…" strings.
+_FORTRAN_FREE = re.compile(r"""(?P<line>![^\n]*)|(?P<str>'(?:[^'\n]|'')*'?|"(?:[^"\n]|"")*"?)""")
+_FORTRAN_FIXED_COMMENT_LINE = re.compile(r"^[cC*!][^\n]*", re.M)
 _C_RAW_STRING = re.compile(r'"([^ ()\\\t\n"]{0,16})\((?:.*?)\)\1"', re.S)
 
 # Assembly: C-style comments (for .S), `#` comments that are not directives, `;` comments
@@ -72,8 +82,14 @@ class SourceFile:
     # -- masking -------------------------------------------------------------------------------
 
     def _mask(self) -> str:
-        if self.language in ("c", "cpp"):
+        if self.language in ("c", "cpp", "java", "csharp", "kotlin"):
             return self._mask_c()
+        if self.language == "go":
+            return self._mask_c(start_re=_GO_START)
+        if self.language == "rust":
+            return self._mask_c(char_re=_RUST_CHAR)
+        if self.language == "fortran":
+            return self._mask_fortran()
         if self.language in HASH_COMMENT_LANGUAGES:
             return self._mask_comments(_HASH_COMMENT)
         if self.language == "groovy":
@@ -93,11 +109,11 @@ class SourceFile:
 
         return lexemes.sub(blank, self.text)
 
-    def _mask_c(self) -> str:
+    def _mask_c(self, start_re: re.Pattern = _C_START, char_re: re.Pattern = _C_CHAR) -> str:
         text = self.text
         pieces: list[str] = []
         prev = pos = 0
-        search = _C_START.search
+        search = start_re.search
         while True:
             m = search(text, pos)
             if m is None:
@@ -117,8 +133,10 @@ class SourceFile:
                 if ch == '"':
                     raw = start > 0 and text[start - 1] == "R" and (start < 2 or not (text[start - 2].isalnum() and text[start - 2] not in "uUL8"))
                     lit = (_C_RAW_STRING.match(text, start) if raw else None) or _C_STRING.match(text, start)
+                elif ch == "`":
+                    lit = _GO_RAW_STRING.match(text, start)
                 else:
-                    lit = _C_CHAR.match(text, start)
+                    lit = char_re.match(text, start)
                     if lit is None:  # an apostrophe in prose or a digit separator
                         pos = start + 1
                         continue
@@ -134,6 +152,35 @@ class SourceFile:
             return text
         pieces.append(text[prev:])
         return "".join(pieces)
+
+    def _mask_fortran(self) -> str:
+        text = self.text
+        fixed = self.path.endswith(tuple(FORTRAN_FIXED_EXTENSIONS))
+        comments, strings = self.comments, self.strings
+        if fixed:  # whole comment lines first (a `c` in column 1 is not code)
+            for m in _FORTRAN_FIXED_COMMENT_LINE.finditer(text):
+                comments.append(m.span())
+        pieces: list[str] = []
+        prev = 0
+        for start, end in comments:
+            pieces.append(text[prev:start])
+            pieces.append(_blank(text[start:end]))
+            prev = end
+        pieces.append(text[prev:])
+        masked = "".join(pieces)
+
+        def blank(m: re.Match) -> str:
+            if m.lastgroup == "line":
+                comments.append(m.span())
+                return _blank(m.group(0))
+            strings.append(m.span())
+            body = m.group(0)
+            closed = len(body) >= 2 and body[-1] == body[0]
+            return body[0] + _blank(body[1:-1] if closed else body[1:]) + (body[-1] if closed else "")
+
+        masked = _FORTRAN_FREE.sub(blank, masked)
+        comments.sort()
+        return masked
 
     def _mask_comments(self, comment: re.Pattern) -> str:
         """Blank the comments a line-oriented language has, skipping a comment marker that
@@ -163,7 +210,7 @@ class SourceFile:
     @property
     def knows_comments(self) -> bool:
         """Whether comments of this language are recognised (and so listed in `comments`)."""
-        return self.language in ("c", "cpp", "asm", "groovy") or self.language in HASH_COMMENT_LANGUAGES
+        return self.language in _COMMENT_AWARE or self.language in HASH_COMMENT_LANGUAGES
 
     # -- positions ------------------------------------------------------------------------------
 

@@ -35,6 +35,13 @@ from archport.source import SourceFile
         ("bootstrap", b"#!/bin/sh\nset -e\n", "shell"),
         ("tool", b"#!/usr/bin/env bash\n", "shell"),
         ("gen", b"#!/usr/bin/env -S python3 -u\n", "python"),
+        ("main.go", b"", "go"),
+        ("lib.rs", b"", "rust"),
+        ("Native.java", b"", "java"),
+        ("Simd.cs", b"", "csharp"),
+        ("solver.f90", b"", "fortran"),
+        ("legacy.f", b"", "fortran"),
+        ("blas.F", b"", "fortran"),
         ("LICENSE", b"Apache License\n", None),
         ("runme", b"#!/usr/bin/perl\n", None),
     ],
@@ -56,7 +63,7 @@ def test_classify(name, head, expected):
         ("groovy", "sh 'make' // amd64\n", "sh 'make'", "amd64"),
     ],
 )
-def test_hash_comment_masking(language, text, kept, blanked):
+def test_comment_masking(language, text, kept, blanked):
     src = SourceFile("f", language, text)
     assert len(src.masked) == len(text) and src.masked.count("\n") == text.count("\n")
     assert kept in src.masked
@@ -71,3 +78,29 @@ def test_extensionless_files_are_sniffed_not_counted(tmp_path):
     report = archport.scan(tmp_path, jobs=1)
     assert report.errors == []  # the binary blob is not a source file: no "binary content" error
     assert report.files_scanned == 1 and report.files_skipped == 0
+
+
+@pytest.mark.parametrize(
+    "path,language,text,kept,blanked",
+    [
+        ("a.go", "go", "s := `raw // x86` // amd64\nf()\n", "f()", "amd64"),
+        ("a.rs", "rust", "fn f<'a>(x: &'a u8) {} // x86_64\n", "fn f<'a>(x: &'a u8)", "x86_64"),
+        ("a.f", "fortran", "C avx comment\n      x = 'a ! b' ! mkl\n", "x = '", "mkl"),
+        ("a.f90", "fortran", 'call f("!") ! x87\n', "call f(", "x87"),
+        ("A.java", "java", 'String s = "amd64"; /* x86 */\n', "String s", "x86"),
+    ],
+)
+def test_code_masking(path, language, text, kept, blanked):
+    src = SourceFile(path, language, text)
+    assert len(src.masked) == len(text)
+    assert kept in src.masked and blanked not in src.masked
+
+
+def test_every_grammar_loads():
+    from archport.languages import LANGUAGES
+    from archport.parsing import treesitter
+
+    for lang in LANGUAGES.values():
+        if lang.grammar:
+            tree = treesitter.parse(lang.grammar, b"x")
+            assert tree.root_node is not None

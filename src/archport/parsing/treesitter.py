@@ -8,7 +8,16 @@ import importlib
 import tree_sitter as ts
 
 # grammar name -> module providing language()
-_GRAMMAR_MODULES = {"c": "tree_sitter_c", "cpp": "tree_sitter_cpp"}
+_GRAMMAR_MODULES = {
+    "c": "tree_sitter_c",
+    "cpp": "tree_sitter_cpp",
+    "go": "tree_sitter_go",
+    "rust": "tree_sitter_rust",
+    "java": "tree_sitter_java",
+    "csharp": "tree_sitter_c_sharp",
+    "fortran": "tree_sitter_fortran",
+    "python": "tree_sitter_python",
+}
 
 
 @functools.lru_cache(maxsize=None)
