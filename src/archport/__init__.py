@@ -31,8 +31,15 @@ def scan(
     jobs: int = 1,
     max_file_size: int | None = None,
     defines: dict[str, str] | None = None,
+    target: str | None = None,
+    rule_options: dict[str, dict] | None = None,
+    config: str | PathLike | None = None,
 ) -> Report:
-    """Scan a tree (or one file) and return the Report; its to_dict() is the JSON report."""
+    """Scan a tree (or one file) and return the Report; its to_dict() is the JSON report.
+
+    `target` names a deployment target (`archport targets`), `rule_options` maps a rule code
+    to its options. Configuration files are read only when `config` names one (the API never
+    searches for them); its values fill what the arguments leave at their defaults."""
     from archport.runner import run_scan
     from archport.settings import DEFAULT_MAX_FILE_SIZE, ScanSettings
 
@@ -45,8 +52,33 @@ def scan(
         jobs=jobs,
         max_file_size=max_file_size or DEFAULT_MAX_FILE_SIZE,
         defines=tuple(sorted((defines or {}).items())),
+        target=target,
+        rule_options=_checked_options(rule_options or {}),
     )
+    if config is not None:
+        from archport.config import load, merge
+
+        explicit = {"select"} if select is not None else set()
+        settings = merge(settings, load(config), explicit | {"jobs", "no_ignore", "no_layout", "max_file_size"})
     return run_scan(path, settings)
+
+
+def _checked_options(rule_options: dict[str, dict]) -> dict[str, dict]:
+    """Rule options checked against what each rule declares (ValueError otherwise)."""
+    from archport.registry import default_registry
+
+    registry = default_registry()
+    out = {}
+    for code, options in rule_options.items():
+        rule = registry.get(code)
+        if rule is None:
+            raise ValueError(f"unknown rule `{code}`")
+        out[code] = {}
+        for name, value in options.items():
+            if name not in rule.options:
+                raise ValueError(f"unknown option `{name}` for {code}")
+            out[code][name] = rule.options[name].check(value)
+    return out
 
 
 __all__ = ["scan", "__version__"]

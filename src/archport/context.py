@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from archport.model import Confidence, Finding, Fix, Severity
 from archport.parsing import treesitter
 from archport.preprocessor import Conditionals, State
+from archport.targets import Target, get_target
 
 if TYPE_CHECKING:
     import tree_sitter as ts
@@ -31,8 +32,18 @@ class RuleContext:
         grammar: str | None,
         abs_path: str,
         conditionals: Callable[[], Conditionals | None] | None = None,
+        target: Target | None = None,
+        deep: Callable[[], Any] | None = None,
     ):
         self.source = source
+        #: deep mode: builds the file's libclang type facts on first use of ctx.deep
+        self._deep_factory = deep
+        self._deep: Any = None
+        #: the deployment target (--target; the armv8-a baseline when none was chosen)
+        self.target: Target = target or get_target(None)
+        #: the running rule's options (defaults merged with [tool.archport.rules.CODE]); the
+        #: engine sets them before each rule runs
+        self.options: dict[str, Any] = {}
         self.grammar = grammar
         self.abs_path = abs_path
         self._conditionals_factory = conditionals
@@ -97,6 +108,24 @@ class RuleContext:
         if self.conditionals is None:
             return State.ACTIVE
         return self.conditionals.state_at(X86_ENV, offset)
+
+    # -- deep mode -----------------------------------------------------------------------------
+
+    @property
+    def deep(self):
+        """The file's libclang type facts (archport.deep.facts.TypeFacts) in deep mode, parsed on
+        first use (once per file); None in fast mode, for files not in the compilation database,
+        and when libclang could not parse the file. Ask only after a cheap screen."""
+        if self._deep_factory is not None:
+            factory, self._deep_factory = self._deep_factory, None
+            self._deep = factory()
+        return self._deep
+
+    @property
+    def deep_available(self) -> bool:
+        """The file is in the compilation database of a deep-mode scan (ctx.deep may still be
+        None if libclang fails on it); does not parse."""
+        return self._deep_factory is not None or self._deep is not None
 
     # -- syntax tree ---------------------------------------------------------------------------
 

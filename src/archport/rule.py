@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import inspect
 import re
-from typing import TYPE_CHECKING, ClassVar, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
 from archport.model import Confidence, FixAvailability, Impact, Severity
 
@@ -27,6 +28,47 @@ DOC_SECTIONS = (
 )
 REQUIRED_SECTIONS = ("What it does", "Why is this a problem on ARM64?", "Example", "Limitations", "References")
 CODE_RE = re.compile(r"^[A-Z]{2}\d{3}$")
+_OPTION_TYPES = {"int": int, "float": (int, float), "str": str, "bool": bool}
+_OPTION_WORDS = {"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false"}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting of a rule, written `[tool.archport.rules.CODE] name = value` (kebab-case
+    names) and read by the rule as `ctx.options["name"]`. List it in the rule's `## Options`.
+
+    `type` is "int", "float", "str", "bool" or "list[int]"/"list[str]"; `default` None means
+    "derived from the target" (the rule says how in `help`)."""
+
+    type: str
+    default: Any
+    help: str
+    minimum: float | None = None
+    choices: tuple[Any, ...] | None = None
+
+    def value_for(self, target: Any) -> Any:
+        """The default for `target` (a targets.Target): `default`, or `default(target)` when
+        the default depends on the target."""
+        return self.default(target) if callable(self.default) else self.default
+
+    def check(self, value: Any) -> Any:
+        """The value if it fits, else ValueError saying what was expected."""
+        if self.type.startswith("list["):
+            item = self.type[5:-1]
+            if not isinstance(value, list):
+                raise ValueError(f"expected a list of {_OPTION_WORDS[item].split(' ', 1)[1]}s")
+            return [self._one(v, item) for v in value]
+        return self._one(value, self.type)
+
+    def _one(self, value: Any, kind: str) -> Any:
+        expected = _OPTION_TYPES[kind]
+        if isinstance(value, bool) and kind != "bool" or not isinstance(value, expected):
+            raise ValueError(f"expected {_OPTION_WORDS[kind]}, got {type(value).__name__}")
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(f"expected at least {self.minimum:g}, got {value}")
+        if self.choices is not None and value not in self.choices:
+            raise ValueError(f"expected one of {', '.join(map(str, self.choices))}, got {value}")
+        return value
 
 
 class Rule:
@@ -53,6 +95,8 @@ class Rule:
     #: which command reports this rule: "scan" (the static rules) or "verify" (compile checks
     #: and differential runs; the scanner never reports these)
     produced_by: ClassVar[str] = "scan"
+    #: settings a user may change in `[tool.archport.rules.CODE]`, by kebab-case name
+    options: ClassVar[dict[str, Option]] = {}
 
     def check_match(self, ctx: RuleContext, match: re.Match) -> Iterable[Finding]:
         return ()

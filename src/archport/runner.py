@@ -11,6 +11,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+import pathspec
+
 from archport.discovery import discover
 from archport.engine import FileScanner
 from archport.layout import x86_only_directories, x86_variant_of
@@ -19,6 +21,7 @@ from archport.registry import Registry, default_registry
 from archport.report.model import Report
 from archport.selection import select_rules
 from archport.settings import ScanSettings
+from archport.targets import get_target
 
 ProgressCallback = Callable[[int, int], None]
 _IN_PROCESS_BELOW = 48  # files; below this, starting workers costs more than it saves
@@ -57,7 +60,7 @@ def run_scan(
     rules = [r for r in select_rules(registry, settings.select, settings.ignore) if r.produced_by == "scan"]
 
     found = discover(root, excludes=settings.excludes, respect_gitignore=settings.respect_gitignore)
-    files = found.files
+    files = _without_config_excludes(root, found.files, settings)
     deep_plan = _deep_plan(root, files, settings)
     settings = dataclasses.replace(settings, deep=deep_plan.enabled,
                                    compile_commands=deep_plan.compile_commands if deep_plan.enabled else None)
@@ -90,12 +93,13 @@ def run_scan(
     arch_dirs = x86_only_directories(root, [rel for _, rel in files]) if settings.respect_layout else {}
     base = root if root.is_dir() else root.parent
     listing: dict[str, set[str]] = {}
+    per_file_ignored = _PerFileIgnores(base, settings)
 
     def variant_of(rel: str) -> str | None:
         return x86_variant_of(base, rel, listing) if settings.respect_layout and root.is_dir() else None
 
     for r in sorted(results, key=lambda r: r.path):
-        report.findings.extend(_mark_layout(r.findings, r.path, arch_dirs, variant_of))
+        report.findings.extend(_mark_layout(per_file_ignored(r.findings, r.path), r.path, arch_dirs, variant_of))
         report.errors.extend(r.errors)
         if not r.considered:
             continue
@@ -118,6 +122,11 @@ def run_scan(
         "respect_layout": settings.respect_layout,
         "max_file_size": settings.max_file_size,
         "defines": {k: v for k, v in settings.defines},
+        "target": get_target(settings.target).name,
+        "target_chosen": settings.target is not None,
+        "config_file": settings.config_file,
+        "per_file_ignores": {glob: list(codes) for glob, codes in settings.per_file_ignores},
+        "rule_options": {code: dict(opts) for code, opts in sorted(settings.rule_options.items())},
         "analysis": deep_plan.as_settings(),
     }
     report.duration_seconds = time.perf_counter() - started
@@ -132,6 +141,53 @@ def _deep_plan(root: Path, files, settings: ScanSettings):
         return plan(root, files, settings.compile_commands, settings.deep)
     except DeepInputError as exc:
         raise ScanInputError(f"--compile-commands: {exc}") from None
+
+
+def _relative_to_config(abs_path: str, settings: ScanSettings, base: Path) -> str | None:
+    """`abs_path` relative to the configuration file's directory (the scan's base without
+    one), with forward slashes; None when it lies outside."""
+    rel = os.path.relpath(abs_path, settings.config_dir or base)
+    if rel == ".." or rel.startswith(".." + os.sep):
+        return None
+    return rel.replace(os.sep, "/")
+
+
+def _without_config_excludes(root: Path, files: list[tuple[str, str]], settings: ScanSettings) -> list[tuple[str, str]]:
+    """Drop the files that the configuration's `exclude` globs match (a file named on the
+    command line is always scanned)."""
+    if not settings.config_excludes or not root.is_dir():
+        return files
+    spec = pathspec.GitIgnoreSpec.from_lines(settings.config_excludes)
+    out = []
+    for abs_path, rel in files:
+        rel_cfg = _relative_to_config(abs_path, settings, root)
+        if rel_cfg is None or not spec.match_file(rel_cfg):
+            out.append((abs_path, rel))
+    return out
+
+
+class _PerFileIgnores:
+    """`per-file-ignores`: drops the findings of the listed codes (or prefixes) in the files
+    a glob matches (globs relative to the configuration file's directory)."""
+
+    def __init__(self, base: Path, settings: ScanSettings):
+        self.base = base
+        self.settings = settings
+        self.entries = [
+            (pathspec.GitIgnoreSpec.from_lines([glob]), tuple(c.upper() for c in codes))
+            for glob, codes in settings.per_file_ignores
+        ]
+
+    def __call__(self, findings: list[Finding], path: str) -> list[Finding]:
+        if not self.entries or not findings:
+            return findings
+        rel = _relative_to_config(os.path.join(self.base, path), self.settings, self.base)
+        if rel is None:
+            return findings
+        codes = tuple(c for spec, cs in self.entries if spec.match_file(rel) for c in cs)
+        if not codes:
+            return findings
+        return [f for f in findings if not any(c == "ALL" or f.code.startswith(c) for c in codes)]
 
 
 def _mark_layout(findings: list[Finding], path: str, arch_dirs: dict[str, str], variant_of) -> list[Finding]:

@@ -157,19 +157,19 @@ class HardCodedPageSize(Rule):
                     continue
                 constant, macro = found
                 via = f" (`{constant}` is defined as `{macro[0]}` at line {macro[1]})" if macro else ""
+                where = ctx.target.page_phrase()
                 if kinds == "address":
                     what = "file offset" if name.startswith("mmap") else "address"
-                    message = (f"`{name}()` gets a {what} computed with a 4 KiB page (`{constant}`){via}: on AArch64 "
-                               "kernels with 64 KiB pages (the RHEL family) it is not page-aligned and the call fails "
-                               "with EINVAL")
+                    message = (f"`{name}()` gets a {what} computed with a 4 KiB page (`{constant}`){via}: {where} it "
+                               "is not page-aligned and the call fails with EINVAL")
                 else:
-                    message = (f"`{name}()` covers a 4 KiB length (`{constant}`){via}: on AArch64 kernels with 64 KiB "
-                               "pages the length is rounded up to a whole page, so it acts on 64 KiB"
+                    message = (f"`{name}()` covers a 4 KiB length (`{constant}`){via}: {where} the length is rounded "
+                               "up to a whole page, so it acts on 64 KiB"
                                + (" (MADV_DONTNEED would discard data beyond the 4 KiB)" if "madvise" in name else
                                   " (a guard page then covers memory that is still in use)"))
                 yield ctx.finding(
                     self, a, b, message, _HELP,
-                    properties={"call": name, "argument": kinds, "constant": constant},
+                    properties={"call": name, "argument": kinds, "constant": constant, "target": ctx.target.name},
                 )
                 return
 
@@ -193,10 +193,10 @@ class HardCodedPageSize(Rule):
         yield ctx.finding(
             self, a, b,
             f"`{name}()` aligns to 4 KiB (`{found[0]}`) and line {line} then calls "
-            f"`{later.group(0).rstrip('( ')}` on the memory: on AArch64 kernels with 64 KiB pages a 4 KiB-aligned "
+            f"`{later.group(0).rstrip('( ')}` on the memory: {ctx.target.page_phrase()} a 4 KiB-aligned "
             "address is not page-aligned and the call fails with EINVAL",
             "allocate with the run-time page size as alignment: `posix_memalign(&p, sysconf(_SC_PAGESIZE), n)`",
-            properties={"call": name, "argument": "alignment", "constant": found[0]},
+            properties={"call": name, "argument": "alignment", "constant": found[0], "target": ctx.target.name},
         )
 
     def _comparison(self, ctx, match):
@@ -208,10 +208,12 @@ class HardCodedPageSize(Rule):
             return
         yield ctx.finding(
             self, m.start(), m.end(),
-            f"`{' '.join(m.group(0).split())}` expects 4 KiB pages: AArch64 kernels use 4, 16 or 64 KiB pages "
-            "(64 KiB on the RHEL family), so this test fails there",
+            f"`{' '.join(m.group(0).split())}` expects 4 KiB pages: "
+            + ("AArch64 kernels use 4, 16 or 64 KiB pages (64 KiB on the RHEL family), so this test fails there"
+               if ctx.target.is_baseline
+               else f"{ctx.target.page_size_note} ({ctx.target.name}), so this test fails on the 64 KiB-page kernels"),
             "accept any power-of-two page size and use the value sysconf(_SC_PAGESIZE) returns",
-            properties={"call": "sysconf", "argument": "comparison", "constant": "4096"},
+            properties={"call": "sysconf", "argument": "comparison", "constant": "4096", "target": ctx.target.name},
             confidence=Confidence.HIGH,
         )
 

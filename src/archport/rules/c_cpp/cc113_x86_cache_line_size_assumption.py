@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 
 from archport.model import Confidence, Impact, Severity
-from archport.rule import Rule
+from archport.rule import Option, Rule
 from archport.rules.c_cpp._x86_runtime import directive_at
 
 _NAME = r"(?i:\w*cache_?line\w*)"
@@ -70,6 +70,14 @@ class X86CacheLineSizeAssumption(Rule):
     };
     ```
 
+    ## Options
+    - `line-size` (integer, bytes): the distance that keeps data written by different threads
+      apart on the machines you deploy to; 64-byte padding is reported only when it is smaller.
+      Default: the target's value (`archport targets`): 128 for the `armv8-a`, `armv8.2-a` and
+      `armv9-a` baselines and for `kunpeng920`, 64 for the Neoverse- and Ampere-based targets
+      (`graviton2`, `graviton3`, `graviton4`, `ampere-altra`, `ampere-one`, `grace`), whose
+      cache lines are 64 bytes, so the rule reports nothing for them unless you raise it.
+
     ## Limitations
     Only constants whose name says cache line are recognised (`CACHE_LINE`, `CACHELINE_SIZE`,
     `kCacheLineSize` …), and their uses are looked for in the same file only. The finding is
@@ -90,13 +98,23 @@ class X86CacheLineSizeAssumption(Rule):
     confidence = Confidence.MEDIUM
     tags = ("performance", "false-sharing", "cache")
     effort_minutes = 15
+    options = {
+        "line-size": Option(
+            "int",
+            lambda target: target.false_sharing_bytes,
+            "bytes that keep data of different threads apart on the deployment target (default: the target's)",
+            minimum=16,
+        ),
+    }
     prefilter = (b"ACHE_LINE", b"ACHELINE", b"ache_line", b"acheLine", b"acheline", b"ache_Line", b"ache line",
                  b"ache-line", b"alse sharing", b"alse-sharing")
 
     def check_file(self, ctx):
         masked = ctx.masked
-        if "64" not in masked:
-            return
+        line_size = ctx.options.get("line-size") or ctx.target.false_sharing_bytes
+        if "64" not in masked or line_size <= 64:
+            return  # 64-byte padding is enough on this target
+        why, help_text = _advice(ctx.target, line_size)
         lowered = masked.lower()
         named = _NAMED_64.search(lowered) is not None
         for regex in (_DEFINE, _CONST) if named else ():
@@ -117,12 +135,10 @@ class X86CacheLineSizeAssumption(Rule):
                        if separating else "is the project's cache-line setting")
                 yield ctx.finding(
                     self, m.start(1), m.end(1),
-                    f"`{name}` is 64 for AArch64 too and {how}: data 64 bytes apart can still share a line on "
-                    "AArch64 servers with larger lines (GCC tunes ThunderX for 128 and A64FX for 256 bytes; Kunpeng "
-                    "porting tools check 128), so threads may false-share",
-                    "use 128 on AArch64 (e.g. `#if defined(__aarch64__)`), or "
-                    "std::hardware_destructive_interference_size (256 with GCC's generic AArch64 tuning)",
-                    properties={"constant": name, "value": 64, "separating_use": bool(separating)},
+                    f"`{name}` is 64 for AArch64 too and {how}: {why}, so threads may false-share",
+                    help_text,
+                    properties={"constant": name, "value": 64, "separating_use": bool(separating),
+                                "target": ctx.target.name, "line_size": line_size},
                 )
         text = ctx.text
         low_text = text.lower()
@@ -139,13 +155,30 @@ class X86CacheLineSizeAssumption(Rule):
                 continue
             yield ctx.finding(
                 self, m.start(), m.end(),
-                f"`{' '.join(m.group(0).split())}` separates data by one x86 cache line: on AArch64 servers with "
-                "larger lines (GCC tunes ThunderX for 128 and A64FX for 256 bytes; Kunpeng porting tools check 128) "
-                "the data can still false-share",
-                "use 128 on AArch64, or std::hardware_destructive_interference_size",
-                properties={"constant": "64", "value": 64, "separating_use": True},
+                f"`{' '.join(m.group(0).split())}` separates data by one x86 cache line: {why}, so the data can "
+                "still false-share",
+                help_text,
+                properties={"constant": "64", "value": 64, "separating_use": True,
+                            "target": ctx.target.name, "line_size": line_size},
                 confidence=Confidence.LOW,
             )
+
+
+def _advice(target, line_size: int) -> tuple[str, str]:
+    """Why 64 is too small here, and what to use, for the deployment target."""
+    if line_size != target.false_sharing_bytes:
+        why = f"the configured line size (CC113 `line-size`) is {line_size} bytes, and data 64 bytes apart can share a line"
+    elif target.is_baseline:
+        why = ("data 64 bytes apart can still share a line on AArch64 servers with larger lines (GCC tunes ThunderX "
+               "for 128 and A64FX for 256 bytes; Kunpeng porting tools check 128)")
+    else:
+        why = f"on {target.name} data written by different threads should be {line_size} bytes apart"
+        if target.sources.get("false_sharing_bytes") == "huawei-tools":
+            why += f" (Huawei's porting tools check {line_size}-byte alignment)"
+    help_text = f"use {line_size} on AArch64 (e.g. under `#if defined(__aarch64__)`)"
+    if target.is_baseline:
+        help_text += ", or std::hardware_destructive_interference_size (256 with GCC's generic AArch64 tuning)"
+    return why, help_text
 
 
 def _stride(masked: str, offset: int) -> bool:

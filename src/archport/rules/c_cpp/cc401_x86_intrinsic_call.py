@@ -11,6 +11,7 @@ from archport.rule import Rule
 from archport.rules._tables import neon_map
 from archport.rules._tables.owned import owner
 from archport.rules.c_cpp._x86_runtime import definition_body
+from archport.targets import DEFAULT_TARGET, get_target
 
 #: any identifier that starts like an intrinsic; the table decides
 _CANDIDATE = re.compile(r"(?<![\w$])(?:_{1,2}[a-z]\w*|_MM_TRANSPOSE4_PS)\b")
@@ -105,8 +106,9 @@ def reference_kind(masked: str, start: int) -> str:
 
 
 @lru_cache(maxsize=4096)
-def advice(name: str, family: str) -> tuple[str, str, str | None]:
-    """(help text, replacement, caution) for one intrinsic."""
+def advice(name: str, family: str, target: str = DEFAULT_TARGET) -> tuple[str, str, str | None]:
+    """(help text, replacement, caution) for one intrinsic; a replacement that needs an
+    architecture extension names the flag for the deployment `target`."""
     eq = neon_map.lookup(name)
     if eq is None:
         replacement = neon_map.fallback(family)
@@ -118,7 +120,7 @@ def advice(name: str, family: str) -> tuple[str, str, str | None]:
         if eq.header:
             where.append(eq.header)
         if eq.march:
-            where.append(_MARCH.get(eq.march, eq.march))
+            where.append(_MARCH.get(eq.march, eq.march) if target == DEFAULT_TARGET else get_target(target).flag_with(eq.march))
         help_ = f"use {eq.replacement}" + (f" ({', '.join(where)})" if where else "")
         caution = eq.caution
     hint = translation_hint(family)
@@ -249,7 +251,7 @@ class X86IntrinsicCall(Rule):
         for m, name, family in uses:
             if name in defined or translated(family, sse2neon, simde):
                 continue
-            help_, replacement, caution = advice(name, family)
+            help_, replacement, caution = advice(name, family, ctx.target.name)
             function = ctx.function_name(m.start())
             where = f" in `{function}()`" if function else ""
             props = {"intrinsic": name, "isa": family, "replacement": replacement}

@@ -174,6 +174,8 @@ class X86BuiltinCall(Rule):
         if file_defines(ctx, name) >= 0:
             return  # the project supplies its own definition for AArch64
         family, replacement, help_ = _advice(name)
+        if family == "crc32" and not ctx.target.is_baseline:  # the flag for the deployment target
+            help_ = help_.replace("-march=armv8-a+crc", ctx.target.flag_with("+crc"))
         function = ctx.function_name(match.start())
         where = f" in `{function}()`" if function else ""
         yield ctx.finding(
