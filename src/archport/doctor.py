@@ -76,6 +76,13 @@ def run_doctor(console: Console) -> int:
     table.add_row("binfmt_misc", "run AArch64 binaries directly", "[green]registered[/green]" if binfmt else "not registered (archport calls qemu-aarch64 explicitly)")
     host = "x86-64" if vtools.host_is_x86_64() else "not x86-64"
     table.add_row("host", "reference runs need x86-64", f"{'[green]' if host == 'x86-64' else '[red]'}{host}[/]")
+    from rich.markup import escape
+
+    from archport.deep import libclang
+
+    clang_ok, clang_detail = libclang.describe()
+    table.add_row("libclang", "deep mode of `scan` (with compile_commands.json)",
+                  f"[green]found[/green] {escape(clang_detail)}" if clang_ok else f"[yellow]not available[/yellow]: {escape(clang_detail)}")
     console.print(table)
     if missing_packages:
         console.print(f"\nTo install what is missing: [bold]apt-get install {' '.join(sorted(set(missing_packages)))}[/bold]")

@@ -406,6 +406,8 @@ def candidates(ctx) -> dict[str, list[tuple[int, int]]]:
         return found
     found = ctx.cache["_char_candidates"] = {"compare": [], "index": [], "shift": [], "mix": []}
     scr = screen(ctx)
+    if getattr(ctx, "deep_available", False):
+        _deep_candidates(ctx, found)
     if not scr:
         return found
     text = scr.text
@@ -546,6 +548,18 @@ def candidates(ctx) -> dict[str, list[tuple[int, int]]]:
     for m in _MINUS_ASSIGN.finditer(text):
         compound(m.start(), m.end())
     return found
+
+
+def _deep_candidates(ctx, found) -> None:
+    """Deep mode: the expressions where libclang sees a plain char operand (whole-expression
+    spans; node_at() finds the expression node from them), before the text screen's."""
+    from archport.rules.c_cpp._deep import char_offset, facts
+
+    f = facts(ctx)
+    if f is None:
+        return
+    for kind, spans in f.candidates.items():
+        found[kind].extend((char_offset(ctx, s), char_offset(ctx, e)) for s, e in spans)
 
 
 def _is_zero_before(text: str, pos: int) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from archport.parsing import treesitter
 from archport.preprocessor import State
+from archport.rules.c_cpp import _deep
 
 # -- text helpers --------------------------------------------------------------------------------
 
@@ -92,17 +93,39 @@ ATOMIC_CALL = re.compile(
 _RELAXED = re.compile(r"\b(?:memory_order_relaxed|__ATOMIC_RELAXED|memory_order::relaxed)\b")
 
 
-def ordering_call(call) -> bool:
+def ordering_call(call, deep=None) -> bool:
     """Whether a call orders memory: a fence, a lock operation, a `__sync` builtin, or an atomic
-    operation that is not relaxed."""
+    operation that is not relaxed (in deep mode, as libclang evaluates its memory orders)."""
     name = call_name(call)
     if "signal_fence" in name:
         return False
     if SYNC_CALL.search(name):
         return True
     if ATOMIC_CALL.search(name):
-        return not _RELAXED.search(text(call))
+        relaxed = deep_relaxed(deep, call)
+        return not (_RELAXED.search(text(call)) if relaxed is None else relaxed)
     return False
+
+
+def deep_relaxed(deep, call) -> bool | None:
+    """Deep mode: whether every memory order the atomic call passes evaluates to relaxed (an
+    order spelled through a macro, enumerator or constant included); None when libclang has no
+    answer (fast mode, a call inside a macro expansion, a non-constant order)."""
+    if deep is None:
+        return None
+    args = deep.calls.get((call.start_byte, call.end_byte))
+    if not args:
+        return None
+    orders = [v for _, v, typed in args if typed]
+    if not orders:
+        name = call_name(call)
+        base = re.split(r"[.:>]", name)[-1]
+        if not (base.startswith("__atomic_") or base.endswith("_explicit")):
+            return None  # `x.store(v)`: the default order is not an argument
+        orders = [v for _, v, _ in args[-2 if "compare_exchange" in base else -1:]]
+    if any(v is None for v in orders):
+        return None
+    return all(v & 0xFFFF == 0 for v in orders)  # memory_order_relaxed == __ATOMIC_RELAXED == 0
 
 
 #: RAII lock types whose declaration takes a lock
@@ -165,6 +188,8 @@ class Function:
     _stores: list[Store] | None = None
     _sync: list[tuple[int, str]] | None = None
     _aliases: dict | None = None
+    #: deep mode: the file's libclang facts (archport.deep.facts.TypeFacts), else None
+    deep: object = None
 
     @property
     def start(self) -> int:
@@ -257,6 +282,10 @@ def index(ctx) -> Index | None:
                     decl.owners = owners
                     fields.setdefault(decl.name, []).append(decl)
         idx = Index(functions, globals_, fields, cpp=grammar == "cpp")
+        facts = _deep.facts(ctx) if functions else None
+        if facts is not None:
+            for fn in functions:
+                fn.deep = facts
     ctx.cache["_conc_index"] = idx
     return idx
 
@@ -396,7 +425,7 @@ def sync_points(fn: Function) -> list[tuple[int, str]]:
         out = []
         for n in descendants(fn.body, {"call_expression", "declaration"}):
             if n.type == "call_expression":
-                if ordering_call(n):
+                if ordering_call(n, fn.deep):
                     out.append((n.start_byte, call_name(n)))
             elif LOCK_GUARD.search(text(n.child_by_field_name("type") or n)):
                 out.append((n.start_byte, "lock_guard"))

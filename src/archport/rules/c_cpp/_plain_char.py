@@ -13,6 +13,8 @@ import re
 from archport.buildflags import char_signedness_flag
 from archport.model import Severity
 from archport.rules.c_cpp._char_screen import INT_TYPES, candidates
+from archport.rules.c_cpp._deep import ANALYSIS
+from archport.rules.c_cpp._deep import parsed as deep_parsed
 from archport.rules.c_cpp._symbols import char_symbols
 
 BYTES = range(256)
@@ -288,6 +290,15 @@ def make_finding(ctx, rule, start: int, end: int, message: str, help: str, prope
             message += f" (the build passes -funsigned-char in {where}, so x86-64 already behaves as AArch64)"
         severity = Severity.INFO
         properties = {**properties, "build_flag": name, "build_file": where}
+    facts = deep_parsed(ctx)
+    if facts is not None:
+        properties = {**properties, **ANALYSIS}
+        if flag is None and facts.entry.char_flag:
+            name = facts.entry.char_flag
+            keeps = "AArch64 keeps the x86-64 behaviour" if name == "-fsigned-char" else "x86-64 already behaves as AArch64"
+            message += f" (the compilation database passes {name}, so {keeps})"
+            severity = Severity.INFO
+            properties["build_flag"] = name
     return ctx.finding(rule, start, end, message, help, properties=properties, severity=severity, confidence=confidence)
 
 

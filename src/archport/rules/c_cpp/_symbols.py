@@ -19,6 +19,7 @@ import bisect
 import re
 
 from archport.parsing import treesitter
+from archport.rules.c_cpp._deep import facts as deep_facts
 
 _ALIAS_MACRO = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+char[ \t]*(\**)[ \t]*$", re.M)
 _STRING_TYPES = frozenset({b"std::string", b"std::string_view", b"string", b"string_view"})
@@ -63,9 +64,14 @@ def char_symbols(ctx) -> CharSymbols | None:
     table = ctx.cache.get("_char_symbols", _NOT_FOUND)
     if table is _NOT_FOUND:
         tree = ctx.tree
-        table = ctx.cache["_char_symbols"] = (
-            CharSymbols(tree.root_node, ctx.grammar, ctx.data) if tree is not None else None
-        )
+        facts = deep_facts(ctx) if tree is not None else None
+        if tree is None:
+            table = None
+        elif facts is not None:
+            table = DeepCharSymbols(tree.root_node, ctx.grammar, ctx.data, facts)
+        else:
+            table = CharSymbols(tree.root_node, ctx.grammar, ctx.data)
+        ctx.cache["_char_symbols"] = table
     return table
 
 
@@ -358,6 +364,33 @@ class CharSymbols:
                     if owner_name is not None:
                         classes.setdefault(owner_name.text, body)
         return fields, classes, integers
+
+
+class DeepCharSymbols(CharSymbols):
+    """The table in deep mode: libclang's type of an expression (typedefs and macros from any
+    header, -D defines of the compilation database) wins wherever libclang saw the expression
+    as written; elsewhere (macro arguments, code the database's configuration does not compile)
+    the file's own declarations answer, as in fast mode."""
+
+    def __init__(self, root, grammar: str, data: bytes, facts):
+        super().__init__(root, grammar, data)
+        self.facts = facts
+
+    def depth(self, node) -> int | None:
+        d = self.facts.char_depth(node.start_byte, node.end_byte)
+        return super().depth(node) if d is NotImplemented else d
+
+    def type_descriptor_depth(self, descriptor) -> int | None:
+        cast = descriptor.parent if descriptor is not None else None
+        if cast is not None and cast.type == "cast_expression":
+            d = self.facts.char_depth(cast.start_byte, cast.end_byte)
+            if d is not NotImplemented:
+                return d
+        return super().type_descriptor_depth(descriptor)
+
+    def is_integer(self, node) -> bool:
+        found = self.facts.is_integer(node.start_byte, node.end_byte)
+        return super().is_integer(node) if found is NotImplemented else found
 
 
 def is_integer_type(type_node) -> bool:

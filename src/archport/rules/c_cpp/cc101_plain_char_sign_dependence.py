@@ -50,8 +50,10 @@ class PlainCharSignDependence(Rule):
     ```
 
     ## Limitations
-    Types come from this file only: a variable or field whose `char` type is declared in a
-    header (or through a typedef in a header) is not recognised. Relational comparisons with
+    In the fast mode types come from this file only: a variable or field whose `char` type is
+    declared in a header (or through a typedef in a header) is not recognised. The deep mode
+    (a compile_commands.json and libclang, see `archport scan --compile-commands`) takes the
+    types from libclang, headers, macros and -D defines included. Relational comparisons with
     constants 1..127 (`c < ' '`, `c >= '0'`) also differ for bytes 0x80-0xFF but are usually
     one half of a range check, so they are not reported (`c > 127` and `c <= 127` are).
     Arithmetic on the char before the comparison (`k * c < 0`) is not followed. A field access
@@ -74,6 +76,8 @@ class PlainCharSignDependence(Rule):
     tags = ("char-signedness", "data-model")
     effort_minutes = 15
     prefilter = (b"char",)
+    #: deep mode: offered every file of the compilation database (a `char` typedef may come from a header)
+    deep_offer = True
 
     def check_file(self, ctx):
         found = pc.sign_dependent_comparisons(ctx)

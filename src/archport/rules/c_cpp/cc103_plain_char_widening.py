@@ -138,6 +138,8 @@ class PlainCharWidening(Rule):
     tags = ("char-signedness", "data-model")
     effort_minutes = 15
     prefilter = (b"char",)
+    #: deep mode: offered every file of the compilation database (a `char` typedef may come from a header)
+    deep_offer = True
 
     def check_file(self, ctx):
         found = candidates(ctx)

@@ -7,6 +7,8 @@ from archport.rule import Rule
 from archport.rules.c_cpp import _plain_char as pc
 from archport.rules.c_cpp._char_screen import MAX_CANDIDATES
 from archport.rules.c_cpp._char_screen import screen as char_screen
+from archport.rules.c_cpp._deep import char_offset
+from archport.rules.c_cpp._deep import facts as deep_facts
 from archport.rules.c_cpp._symbols import char_symbols, declarator_name
 
 #: a bit-field width: `: 3;` or `: 3,`
@@ -66,8 +68,13 @@ class PlainCharBitfield(Rule):
     tags = ("char-signedness", "data-model")
     effort_minutes = 10
     prefilter = (b"char",)
+    #: deep mode: offered every file of the compilation database (a `char` typedef may come from a header)
+    deep_offer = True
 
     def check_file(self, ctx):
+        deep = deep_facts(ctx) if getattr(ctx, "deep_available", False) and _WIDTH.search(ctx.masked) else None
+        if deep is not None:
+            yield from self._deep(ctx, deep)
         screen = char_screen(ctx)
         if not screen:
             return
@@ -97,6 +104,8 @@ class PlainCharBitfield(Rule):
                 name, extra = declarator_name(declarator)
                 if name is None or extra != 0:
                     continue
+                if deep is not None and name.start_byte in deep.bitfields:
+                    continue  # libclang decided (above)
                 field = name.text.decode("utf-8", "replace")
                 if width is not None:
                     x86 = f"{-(1 << (width - 1))}..{(1 << (width - 1)) - 1}"
@@ -115,6 +124,27 @@ class PlainCharBitfield(Rule):
                     "meant), so both targets agree; " + pc.BUILD_WIDE,
                     {"field": field, "width": width},
                 )
+
+    def _deep(self, ctx, deep):
+        """Deep mode: the plain-char bit-fields libclang declares in this file, whatever typedef
+        or macro names their type."""
+        for offset, (plain, field, width, _, end) in sorted(deep.bitfields.items()):
+            if not plain:
+                continue
+            width = width if 0 < width <= 8 else None
+            start = char_offset(ctx, offset)
+            yield pc.make_finding(ctx, self, start, char_offset(ctx, end), *self._texts(field, width),
+                                  {"field": field, "width": width})
+
+    @staticmethod
+    def _texts(field: str, width: int | None) -> tuple[str, str]:
+        if width is not None:
+            values = f"it holds {-(1 << (width - 1))}..{(1 << (width - 1)) - 1} on x86-64 and 0..{(1 << width) - 1} on AArch64"
+        else:
+            values = "it is signed on x86-64 and unsigned on AArch64"
+        return (f"bit-field `{field}` is declared plain char: {values}",
+                f"declare it `unsigned char {field} : {width or 'N'}` (or `signed char` if negative values are "
+                "meant), so both targets agree; " + pc.BUILD_WIDE)
 
 
 def _bitfields(field_declaration):

@@ -5,7 +5,7 @@ import struct
 
 from archport.model import Confidence, Impact, Severity
 from archport.rule import Rule
-from archport.rules.c_cpp import _scope
+from archport.rules.c_cpp import _deep, _scope
 
 _UNSIGNED = {
     8: r"uint8_t|unsigned\s+char|u_int8_t|u8|U8|BYTE|UINT8|Uint8|guint8|uchar|uint8",
@@ -124,7 +124,8 @@ class FloatToIntOutOfRange(Rule):
     ```
 
     ## Limitations
-    Without type information the rule sees only explicit casts, and only when the expression
+    In the deep mode (a compile_commands.json and libclang) the operand's type comes from
+    libclang, so struct members and names declared in headers count. Without it the rule sees only explicit casts, and only when the expression
     visibly is floating (literals, math calls, casts, or names declared in the same function);
     implicit conversions (`uint8_t px = f;`, arguments, returns) and struct members are missed.
     Whether a value can really be negative or out of range is guessed from the expression's
@@ -147,6 +148,8 @@ class FloatToIntOutOfRange(Rule):
     tags = ("floating-point", "conversion")
     effort_minutes = 20
     prefilter = (b"double", b"float")
+    #: deep mode: offered every file of the compilation database (the float may be declared in a header)
+    deep_offer = True
     pattern = rf"\(\s*(?:const\s+)?({_ALL_TYPES})\s*\)(?=\s*[-+(\w.])"
 
     def check_match(self, ctx, match):
@@ -178,6 +181,8 @@ class FloatToIntOutOfRange(Rule):
         if negative and _compared_before(ctx, operand, start):
             return
         shown = _shorten(f"({type_text}){operand.strip()}")
+        cast = _deep_cast(ctx, start) if _deep.parsed(ctx) is not None else None
+        deep_props = {**_deep.ANALYSIS, "source_type": cast[0]} if cast is not None else {}
         fn = _scope.function_at(ctx, start)
         in_loop = bool(fn and _scope.enclosing_loops(ctx, fn, start))
         if reason is not None and reason[0] == "overflow" and not in_loop and not re.search(r"\[|->|[\w\])]\s*\.\s*[A-Za-z_]", operand) \
@@ -193,7 +198,7 @@ class FloatToIntOutOfRange(Rule):
                 f"clamp first, e.g. `({type_text})fmaxf(v, 0.0f)` (and fminf for the upper bound); if the x86 "
                 f"wrap-around is intended, convert through a signed type: `({type_text})(int64_t)v` gives the same "
                 "result on both",
-                properties={"target_type": type_text, "width": width, "case": "negative-to-unsigned",
+                properties={**deep_props, "target_type": type_text, "width": width, "case": "negative-to-unsigned",
                             "in_loop": in_loop},
                 confidence=confidence,
             )
@@ -213,7 +218,7 @@ class FloatToIntOutOfRange(Rule):
                 self, start, op_end, message,
                 "clamp the value into the target range before converting (and handle NaN explicitly), so both "
                 "architectures compute the same integer",
-                properties={"target_type": type_text, "width": width, "case": kind, "in_loop": in_loop},
+                properties={**deep_props, "target_type": type_text, "width": width, "case": kind, "in_loop": in_loop},
                 confidence=Confidence.MEDIUM,
             )
 
@@ -274,7 +279,17 @@ def _close(masked: str, open_at: int) -> int:
     return _scope.close_paren(masked, open_at)
 
 
+def _deep_cast(ctx, offset: int):
+    """Deep mode: (source type, source is floating, target type) of the cast libclang saw at
+    offset, or None (fast mode, or a cast inside a macro expansion)."""
+    facts = _deep.facts(ctx)
+    return facts.casts.get(ctx.source.byte_offset(offset)) if facts is not None else None
+
+
 def _is_floating(ctx, operand: str, offset: int) -> bool:
+    cast = _deep_cast(ctx, offset)
+    if cast is not None:
+        return cast[1]  # libclang's type of the operand, fields and headers included
     if _FLOAT_LITERAL.search(operand) or _FLOAT_CAST.search(operand) or _FLOAT_CALL.search(operand):
         return True
     if _NAN_NAMES.match(operand.strip()):

@@ -5,6 +5,7 @@ import re
 from archport.model import Confidence, Impact, Severity
 from archport.rule import Rule
 from archport.rules.c_cpp import _concurrency as cc
+from archport.rules.c_cpp import _deep
 
 _RELAXED = re.compile(r"\b(?:memory_order_relaxed|__ATOMIC_RELAXED|memory_order::relaxed)\b")
 _SCREEN = re.compile(
@@ -26,11 +27,13 @@ _NEAR_POINTER = 6
 _QUIET_LOOP_CALL = re.compile(r"(?i)pause|yield|relax|sleep|spin|cpu_relax|wait|nop|backoff|sched_yield")
 
 
-def atomic_access(call) -> tuple[str, object, object | None] | None:
-    """('store'|'load', object node, value node) for a relaxed atomic store or load call."""
+def atomic_access(call, deep=None) -> tuple[str, object, object | None] | None:
+    """('store'|'load', object node, value node) for a relaxed atomic store or load call (in
+    deep mode, relaxed as libclang evaluates the order, e.g. through a macro)."""
     name = cc.call_name(call)
     args = cc.call_args(call)
-    if not args or not _RELAXED.search(cc.text(args[-1])):
+    relaxed = cc.deep_relaxed(deep, call)
+    if not args or not (_RELAXED.search(cc.text(args[-1])) if relaxed is None else relaxed):
         return None
     base = name.rsplit("::", 1)[-1] if name.startswith("std::") else name
     if name in _STORE_FUNCS or base in _STORE_FUNCS:
@@ -127,17 +130,19 @@ class RelaxedAtomicPublication(Rule):
     tags = ("concurrency", "memory-ordering", "atomics")
     effort_minutes = 20
     prefilter = (b"memory_order_relaxed", b"__ATOMIC_RELAXED", b"memory_order::relaxed")
+    #: deep mode: offered every file of the compilation database (the order may be a macro from a header)
+    deep_offer = True
 
     def check_file(self, ctx):
         masked = ctx.masked
-        if not _RELAXED_LITERAL.search(masked) or not _SCREEN.search(masked):
+        if not _SCREEN.search(masked) or not (_RELAXED_LITERAL.search(masked) or getattr(ctx, "deep_available", False)):
             return
         idx = cc.index(ctx)
         if idx is None:
             return
         for fn in idx.functions:
             for call in cc.descendants(fn.body, {"call_expression"}):
-                access = atomic_access(call)
+                access = atomic_access(call, fn.deep)
                 if access is None or idx.function_at(call.start_byte) is not fn:
                     continue
                 kind, obj, value = access
@@ -196,7 +201,8 @@ class RelaxedAtomicPublication(Rule):
             f"may still read the old `{data.shown}` (x86-64 keeps stores in order, so it worked there)",
             "use `memory_order_release` for this store (`stlr` on AArch64; `__ATOMIC_RELEASE` for the `__atomic` "
             "builtins) and `memory_order_acquire` for the load that reads it",
-            properties={"atomic": target, "value": v, "data": data.shown, "data_line": line, "side": "store"},
+            properties={**(_deep.ANALYSIS if fn.deep is not None else {}), "atomic": target, "value": v,
+                        "data": data.shown, "data_line": line, "side": "store"},
         )
 
     @staticmethod
@@ -253,7 +259,7 @@ class RelaxedAtomicPublication(Rule):
                     "loads, so it worked there)",
                     "load with `memory_order_acquire` (`ldar` on AArch64; `__ATOMIC_ACQUIRE` for the `__atomic` "
                     "builtins), or put `atomic_thread_fence(memory_order_acquire)` (`dmb ishld`) after the loop",
-                    properties={"atomic": target, "data": read, "data_line": line, "side": "load"},
+                    properties={**(_deep.ANALYSIS if fn.deep is not None else {}), "atomic": target, "data": read, "data_line": line, "side": "load"},
                 )
         return None
 
