@@ -1,0 +1,1 @@
+"""dependencies rules (DP): declared dependencies in package manifests; one module per rule."""
