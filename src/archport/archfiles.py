@@ -53,10 +53,12 @@ _GO_PLUS_BUILD = re.compile(r"^//[ \t]*\+build[ \t]+(?P<expr>[^\n]+)$", re.M)
 _GO_PACKAGE = re.compile(r"^package[ \t]", re.M)
 
 
-def go_file(rel_path: str, text: str) -> Selection:
-    """Whether `go build` for linux/arm64 and linux/amd64 compiles this .go file."""
+def go_file(rel_path: str, text: str, *, default_tags: bool = False) -> Selection:
+    """Whether `go build` for linux/arm64 and linux/amd64 compiles this .go (or Go assembly
+    `.s`) file. With `default_tags`, custom tags (`purego`, `noasm`, `appengine`) count as
+    unset, as in a plain `go build` without `-tags`; otherwise they make the answer None."""
     name = rel_path.rsplit("/", 1)[-1]
-    stem = name[:-3] if name.endswith(".go") else name
+    stem = name[:-3] if name.endswith(".go") else name[:-2] if name.endswith((".s", ".S")) else name
     if stem.endswith("_test"):
         stem = stem[: -len("_test")]
     by_name = _go_name_constraint(stem)
@@ -67,7 +69,7 @@ def go_file(rel_path: str, text: str) -> Selection:
         if by_name is not None:
             ok = by_name(goos, goarch)
         if ok and expr is not None:
-            ok = evaluate_go_constraint(expr, goos, goarch)
+            ok = evaluate_go_constraint(expr, goos, goarch, default_tags=default_tags)
         results.append(ok)
     reason = " and ".join(filter(None, [f"file name `{name}`" if by_name else "", f"`//go:build {expr}`" if expr else ""]))
     return Selection(results[0], results[1], reason)
@@ -118,9 +120,10 @@ def _plus_term(term: str) -> str:
 _GO_TOKEN = re.compile(r"\s*(?:(?P<op>&&|\|\||!|\(|\))|(?P<tag>[\w.]+))")
 
 
-def evaluate_go_constraint(expr: str, goos: str, goarch: str) -> bool | None:
+def evaluate_go_constraint(expr: str, goos: str, goarch: str, *, default_tags: bool = False) -> bool | None:
     """A build-constraint expression for one GOOS/GOARCH; None for a tag we cannot know
-    (a custom tag that `go build -tags` may set: `purego`, `noasm`…) when it decides."""
+    (a custom tag that `go build -tags` may set: `purego`, `noasm`…) when it decides, or
+    False for such a tag with `default_tags` (a plain `go build`)."""
     tokens = []
     pos = 0
     while pos < len(expr):
@@ -138,7 +141,8 @@ def evaluate_go_constraint(expr: str, goos: str, goarch: str) -> bool | None:
             return True
         if tag in KNOWN_GOOS or tag in KNOWN_GOARCH or tag in ("unix", "gccgo", "ignore"):
             return False
-        return None  # a custom tag: off by default, but a build may turn it on
+        # a custom tag: off by default, but a build may turn it on
+        return False if default_tags else None
 
     index = 0
 
@@ -193,6 +197,16 @@ def _or(a: bool | None, b: bool | None) -> bool | None:
     if a is True or b is True:
         return True
     return None if a is None or b is None else False
+
+
+_GO_ASM_TEXT = re.compile(r"^[ \t]*TEXT[ \t]+[\w./\"]*\u00b7\w+", re.M)
+
+
+def is_go_assembly(text: str) -> bool:
+    """Whether an assembly file is Go (Plan 9) assembly: `TEXT ·name(SB)` symbols. The go
+    tool selects such files by their `_GOARCH.s` name and `//go:build` lines, never the C
+    toolchain, so the Go rules judge them with their package."""
+    return _GO_ASM_TEXT.search(text) is not None
 
 
 # -- Rust ---------------------------------------------------------------------------------------

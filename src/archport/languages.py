@@ -66,6 +66,10 @@ YAML = Language("yaml", (".yml", ".yaml"), comment_leaders=("#",))
 GROOVY = Language("groovy", (".groovy", ".jenkinsfile"), filenames=("Jenkinsfile",), comment_leaders=("//",), prefixes=("Jenkinsfile.",))
 GYP = Language("gyp", (".gyp", ".gypi"), comment_leaders=("#",))
 PYTHON = Language("python", (".py", ".pyw"), comment_leaders=("#",), grammar="python")
+#: pip requirement files: `requirements.txt`, `constraints.txt`, and by name pattern
+#: `requirements-dev.txt`, `dev-requirements.in`, `requirements_test.txt` (see _PIP_REQUIREMENTS_NAME)
+PIP_REQUIREMENTS = Language("pip-requirements", (), filenames=("requirements.txt", "constraints.txt"), comment_leaders=("#",))
+TOML = Language("toml", (".toml",), comment_leaders=("#",))
 
 # Other compiled languages of a server tree. `.F`/`.F90` Fortran goes through the C
 # preprocessor; fixed form (`.f`, `.for`, `.f77`) has comment lines marked in column 1.
@@ -89,7 +93,7 @@ LANGUAGES: dict[str, Language] = {
     lang.name: lang
     for lang in (
         C, CPP, ASM, MAKE, CMAKE, MESON, BAZEL, AUTOCONF, SHELL, POWERSHELL, DOCKERFILE, YAML, GROOVY, GYP, PYTHON,
-        GO, RUST, JAVA, KOTLIN, CSHARP, FORTRAN,
+        GO, RUST, JAVA, KOTLIN, CSHARP, FORTRAN, PIP_REQUIREMENTS, TOML,
     )
 }
 #: languages whose comments start with `#` (and whose strings are kept in the masked text)
@@ -123,11 +127,16 @@ _SHEBANG_LANGUAGES = {
 }
 
 
+_PIP_REQUIREMENTS_NAME = re.compile(r"(?:[\w.-]*[-_.])?requirements(?:[-_.][\w.-]*)?\.(?:txt|in)")
+
+
 def classify(name: str, head: bytes = b"") -> Language | None:
     """The language of a file from its name and, where the name is ambiguous, its first bytes."""
     lang = _BY_NAME.get(name)
     if lang is not None:
         return lang
+    if _PIP_REQUIREMENTS_NAME.fullmatch(name):
+        return PIP_REQUIREMENTS
     dot = name.rfind(".")
     ext = name[dot:] if dot > 0 else ""
     lang = _BY_EXTENSION.get(ext) or _BY_EXTENSION_LOWER.get(ext.lower())
@@ -156,7 +165,7 @@ def needs_sniff(name: str) -> bool:
 def candidate(name: str) -> bool:
     """Cheap name-only test: could classify() accept this file? Names without an extension
     may be scripts known by their `#!` line."""
-    if name in _BY_NAME:
+    if name in _BY_NAME or _PIP_REQUIREMENTS_NAME.fullmatch(name):
         return True
     dot = name.rfind(".")
     if dot < 0:

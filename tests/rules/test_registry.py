@@ -14,7 +14,8 @@ from archport.rule import CODE_RE, DOC_SECTIONS, REQUIRED_SECTIONS
 RULES = list(default_registry())
 FIXTURES = Path(__file__).parent / "fixtures"
 _BANNED_NAME = re.compile(r"^(use|avoid|prefer|no)-|-fix$")
-_EXTENSION = {"c": ".c", "cpp": ".cpp", "c++": ".cpp", "asm": ".S", "nasm": ".asm", "gas": ".s"}
+_EXTENSION = {"c": ".c", "cpp": ".cpp", "c++": ".cpp", "asm": ".S", "nasm": ".asm", "gas": ".s", "cmake": ".cmake", "make": ".mk", "sh": ".sh", "autoconf": ".ac", "requirements": "-requirements.txt",
+              "dockerfile": ".dockerfile", "yaml": ".yml", "shell": ".sh", "powershell": ".ps1", "python": ".py", "groovy": ".groovy", "go": ".go", "rust": ".rs", "toml": ".toml"}
 
 
 def test_registry_is_not_empty_and_codes_are_unique():
@@ -64,7 +65,14 @@ def test_doc_examples(rule, tmp_path):
     for name, text, flagged in (("bad", bad, True), ("good", good, False)):
         if rule.produced_by == "verify":  # scan never reports it; tests/verify checks the examples
             flagged = False
-        path = tmp_path / f"{name}{ext}"
+        folder = tmp_path
+        siblings = getattr(rule, "example_siblings", {})  # package-level rules read neighbouring files
+        if siblings:
+            folder = tmp_path / name
+            folder.mkdir()
+            for sibling, content in siblings.items():
+                (folder / sibling).write_text(content)
+        path = folder / f"{name}{ext}"
         path.write_text(text)
         report = archport.scan(path, select=select, jobs=1)
         codes = [f.code for f in report.active if f.code == rule.code]

@@ -104,3 +104,32 @@ def test_every_grammar_loads():
         if lang.grammar:
             tree = treesitter.parse(lang.grammar, b"x")
             assert tree.root_node is not None
+
+
+@pytest.mark.parametrize(
+    "name,language",
+    [
+        ("requirements.txt", "pip-requirements"),
+        ("requirements-dev.txt", "pip-requirements"),
+        ("requirements_test.txt", "pip-requirements"),
+        ("dev-requirements.in", "pip-requirements"),
+        ("constraints.txt", "pip-requirements"),
+        ("pyproject.toml", "toml"),
+        ("Cargo.toml", "toml"),
+        ("requirements.py", "python"),
+        ("requirements.md", None),
+        ("myrequirements.txt", None),
+        ("notes.txt", None),
+    ],
+)
+def test_requirement_files_and_toml(name, language):
+    from archport.languages import candidate, classify
+
+    lang = classify(name)
+    assert (lang.name if lang else None) == language
+    assert candidate(name) == (language is not None)
+
+
+def test_requirement_file_comments_are_masked():
+    src = SourceFile("requirements.txt", "pip-requirements", "numpy>=1.21  # not mkl\nmkl==2023.1\n")
+    assert "mkl==2023.1" in src.masked and "not mkl" not in src.masked

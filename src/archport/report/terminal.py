@@ -113,6 +113,7 @@ def _render_summary(report: Report, console: Console) -> None:
             table.add_row(code, names[code], Text(severities[code].value, style=_SEVERITY_STYLE[severities[code]]), str(count))
         console.print(table)
         console.print()
+        _render_migration_plan(active, console)
     by_sev = Counter(f.severity for f in active)
     parts = [f"{by_sev.get(s, 0)} {s.value}{'s' if by_sev.get(s, 0) != 1 else ''}" for s in Severity]
     line = (
@@ -126,5 +127,31 @@ def _render_summary(report: Report, console: Console) -> None:
     if report.errors:
         extras.append(f"{len(report.errors)} file error{'s' if len(report.errors) != 1 else ''}")
     if active:
-        extras.append(f"estimated effort {report.effort_hours():g} h")
+        extras.append(report.effort().describe())
     console.print(line + (f"; {'; '.join(extras)}" if extras else "") + ".")
+
+
+def _render_migration_plan(active: list[Finding], console: Console) -> None:
+    """Math-library findings (those with `properties["migration"]`) as a short plan: library,
+    call family -> replacement, kind, and how many sites in how many files."""
+    from archport.mathlibs import migration_plan
+
+    plan = migration_plan(active)
+    if not plan:
+        return
+    console.print(Text("Math-library migration plan", style="bold"))
+    library = None
+    for g in plan:
+        if g.library != library:
+            library = g.library
+            console.print(Text(f"  {library}", style="bold"))
+        calls = ", ".join(g.calls[:4]) + (", …" if len(g.calls) > 4 else "")
+        console.print(
+            Text.assemble(
+                f"    {g.family} → {g.replacement} ",
+                (f"[{'/'.join(g.kinds)}]", "green"),
+                f": {g.sites} site{'s' if g.sites != 1 else ''} in {g.files} file{'s' if g.files != 1 else ''}",
+                f" ({calls})" if calls else "",
+            )
+        )
+    console.print()

@@ -5,6 +5,7 @@ import functools
 import os
 import re
 
+from archport.archfiles import is_go_assembly
 from archport.model import Confidence, Impact, Severity
 from archport.preprocessor import State
 from archport.rule import Rule
@@ -86,7 +87,8 @@ class X86AssemblySource(Rule):
 
     ## Limitations
     Lines are classified by their vocabulary (x86 mnemonics and register names), not by
-    running an assembler; a file made only of project macros is not recognised. The
+    running an assembler; a file made only of project macros is not recognised. Go (Plan 9)
+    assembly (`TEXT ·name(SB)`) is left to GO401, which checks the whole Go package. The
     counterpart and build-file checks are name searches near the file, a hint rather than a
     build analysis: a file selected through a variable or a distant build file shows as
     "not referenced". The effort estimate is per file, whatever its length; the number of
@@ -112,6 +114,8 @@ class X86AssemblySource(Rule):
                  b"AX", b"BX", b"CX", b"DX", b"SI", b"DI", b"SP", b"BP", b"MM")
 
     def check_file(self, ctx):
+        if is_go_assembly(ctx.text):
+            return  # Go (Plan 9) assembly: the go tool selects it per GOARCH; GO401 judges it
         masked = ctx.masked
         syntax = _syntax(masked)
         intel = syntax != "gas-att"

@@ -1,0 +1,1 @@
+"""Go rules: build constraints, Go assembly, cgo and x86 feature checks."""
