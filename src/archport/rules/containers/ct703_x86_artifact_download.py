@@ -52,7 +52,11 @@ class X86ArtifactDownload(Rule):
     manylinux…_x86_64`. Not reported: lines that choose the build at run time (`${TARGETARCH}`,
     `$(uname -m)`, `$(dpkg --print-architecture)`, an `ARCH` variable, `${{ runner.arch }}`,
     `platform.machine()`), `case`/`if` branches on the architecture that have an aarch64/arm64
-    branch, CI steps whose `if:` tests the architecture, and lines next to an arm64 alternative.
+    branch, CI steps whose `if:` tests the architecture or picks matrix entries, and lines next
+    to an arm64 alternative. In CI files only jobs that can run on arm64 (an arm64 runner or
+    matrix entry) are looked at: what an x86-64-only job downloads matches its runner, and
+    CT601 reports the missing arm64 job. Analysis-only CI files (CodeQL, Coverity, linters)
+    are skipped.
 
     ## Why is this a problem on ARM64?
     An x86-64 executable or library cannot run on AArch64: the build or the container fails

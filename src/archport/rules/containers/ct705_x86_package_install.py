@@ -38,8 +38,8 @@ class X86PackageInstall(Rule):
     (`apt-get install libfoo1:amd64`), `dpkg --add-architecture amd64|i386`, APT sources
     restricted to x86 (`deb [arch=amd64] https://…`), and RPM package names with an x86 arch
     suffix (`dnf install foo.x86_64`) in Dockerfile `RUN` steps, CI scripts, shell scripts and
-    Jenkinsfiles. In CI files only amd64 is reported (i386 there is usually a deliberate 32-bit
-    test job). Lines that take the architecture from `dpkg --print-architecture`,
+    Jenkinsfiles. In CI files only jobs that can run on arm64 are looked at, and only amd64
+    (i386 there is usually a deliberate 32-bit test job). Lines that take the architecture from `dpkg --print-architecture`,
     `$TARGETARCH` or another arch variable, and branches on the architecture with an arm64
     alternative, are not reported.
 
