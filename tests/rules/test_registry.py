@@ -9,13 +9,16 @@ import pytest
 
 import archport
 from archport.registry import default_registry
+from archport.artifacts.kinds import KINDS
 from archport.rule import CODE_RE, DOC_SECTIONS, REQUIRED_SECTIONS
+from tests.artifacts.tree import build
 
 RULES = list(default_registry())
 FIXTURES = Path(__file__).parent / "fixtures"
 _BANNED_NAME = re.compile(r"^(use|avoid|prefer|no)-|-fix$")
 _EXTENSION = {"c": ".c", "cpp": ".cpp", "c++": ".cpp", "asm": ".S", "nasm": ".asm", "gas": ".s", "cmake": ".cmake", "make": ".mk", "sh": ".sh", "autoconf": ".ac", "requirements": "-requirements.txt",
-              "dockerfile": ".dockerfile", "yaml": ".yml", "shell": ".sh", "powershell": ".ps1", "python": ".py", "groovy": ".groovy", "go": ".go", "rust": ".rs", "toml": ".toml"}
+              "dockerfile": ".dockerfile", "yaml": ".yml", "shell": ".sh", "powershell": ".ps1", "python": ".py", "groovy": ".groovy", "go": ".go", "rust": ".rs", "toml": ".toml", "fortran": ".f90",
+              "java": ".java", "csharp": ".cs", "xml": ".csproj", "batch": ".bat"}
 
 
 def test_registry_is_not_empty_and_codes_are_unique():
@@ -65,6 +68,12 @@ def test_doc_examples(rule, tmp_path):
     for name, text, flagged in (("bad", bad, True), ("good", good, False)):
         if rule.produced_by == "verify":  # scan never reports it; tests/verify checks the examples
             flagged = False
+        if rule.languages <= KINDS:  # binaries and archives: the example lists them (tests/artifacts/tree.py)
+            folder = tmp_path / name
+            build(text, folder)
+            report = archport.scan(folder, select=select, jobs=1)
+            assert bool([f for f in report.active if f.code == rule.code]) == flagged, f"{rule.code} {name} example"
+            continue
         folder = tmp_path
         siblings = getattr(rule, "example_siblings", {})  # package-level rules read neighbouring files
         if siblings:

@@ -62,3 +62,16 @@ def test_go_expressions(expr, arm64):
 def test_rust_cfg(predicate, arm64, x86_64):
     sel = rust_cfg(predicate)
     assert (sel.arm64, sel.x86_64) == (arm64, x86_64)
+
+
+def test_go_default_tags_and_assembly_files():
+    from archport.archfiles import is_go_assembly
+
+    text = "//go:build (amd64 || arm64) && !noasm && gc\n\npackage x\n"
+    assert go_file("dec_asm.go", text).arm64 is None  # `noasm` may be set
+    assert go_file("dec_asm.go", text, default_tags=True).arm64 is True  # a plain `go build`
+    assert go_file("dec_asm.go", "//go:build purego\n\npackage x\n", default_tags=True).arm64 is False
+    assert (go_file("dec_amd64.s", "#include \"textflag.h\"\n").arm64, go_file("dec_amd64.s", "").x86_64) == (False, True)
+    assert go_file("dec_arm64.s", "//go:build !noasm\n", default_tags=True).arm64 is True
+    assert is_go_assembly("TEXT \u00b7decode(SB), NOSPLIT, $0-56\n\tMOVQ a+0(FP), AX\n")
+    assert not is_go_assembly(".globl decode\ndecode:\n\tmovq %rdi, %rax\n")

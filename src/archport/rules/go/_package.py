@@ -172,3 +172,65 @@ def identifier_uses(masked: str, name: str) -> list[int]:
     for m in re.finditer(pattern, masked):
         out.append(m.start())
     return out
+
+
+# -- who imports a package ----------------------------------------------------------------------
+
+_MODULE_LINE = re.compile(r"^module[ \t]+(\S+)", re.M)
+_IMPORT_BLOCK = re.compile(r"^import[ \t]*\((.*?)^\)", re.M | re.S)
+_IMPORT_ONE = re.compile(r'^import[ \t]+(?:[\w.]+[ \t]+)?"([^"]+)"', re.M)
+_IMPORT_PATH = re.compile(r'"([^"]+)"')
+
+
+def module_root(directory: str) -> tuple[str, str] | None:
+    """(module directory, module path) from the nearest go.mod above `directory`."""
+    d = os.path.abspath(directory)
+    while True:
+        mod = os.path.join(d, "go.mod")
+        if os.path.isfile(mod):
+            try:
+                with open(mod, encoding="utf-8", errors="replace") as fh:
+                    m = _MODULE_LINE.search(fh.read(65536))
+            except OSError:
+                return None
+            return (d, m.group(1)) if m else None
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+@functools.lru_cache(maxsize=8)
+def arm64_imports(module_dir: str) -> frozenset[str]:
+    """Import paths that some file of the module which an arm64 build compiles imports
+    (test files included: `go test` builds them). Read once per module and process."""
+    found: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(module_dir):
+        dirnames[:] = [d for d in dirnames if not d.startswith((".", "_")) and d not in ("testdata", "vendor")]
+        for name in filenames:
+            if not name.endswith(".go"):
+                continue
+            try:
+                with open(os.path.join(dirpath, name), encoding="utf-8", errors="replace") as fh:
+                    text = fh.read()
+            except OSError:
+                continue
+            if not parse_go(name, os.path.join(dirpath, name), text).arm64:
+                continue
+            for block in _IMPORT_BLOCK.findall(text):
+                found.update(_IMPORT_PATH.findall(block))
+            found.update(_IMPORT_ONE.findall(text))
+    return frozenset(found)
+
+
+def internal_unused_on_arm64(directory: str) -> bool:
+    """Whether this is an `internal` package (nobody outside the module can import it) that
+    no file an arm64 build compiles imports: arm64 builds never compile it."""
+    root = module_root(directory)
+    if root is None:
+        return False
+    module_dir, module_path = root
+    rel = os.path.relpath(os.path.abspath(directory), module_dir).replace(os.sep, "/")
+    if rel == "." or "internal" not in rel.split("/"):
+        return False
+    return f"{module_path}/{rel}" not in arm64_imports(module_dir)

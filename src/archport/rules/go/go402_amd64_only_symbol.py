@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import re
 
 from archport.model import Confidence, Impact, Severity
@@ -55,6 +56,9 @@ class Amd64OnlySymbol(Rule):
     }
     ```
 
+    An `internal` package that no arm64-compiled file of the module imports is left alone:
+    an arm64 build never compiles it (only `go vet ./...` would).
+
     ## Limitations
     Only the scanned file's directory is read; names are matched as words (a local
     variable of the same name hides the finding); methods and names reached through other
@@ -87,7 +91,7 @@ class Amd64OnlySymbol(Rule):
             return
         files = _package.package_of(ctx.abs_path)
         amd64_only = [f for f in files.values() if not f.assembly and not f.arm64 and f.x86_64]
-        if not amd64_only:
+        if not amd64_only or _package.internal_unused_on_arm64(os.path.dirname(ctx.abs_path)):
             return
         arm_names: set[str] = set(here.names)
         for f in files.values():

@@ -101,13 +101,46 @@ class RustCfg:
         start = self._statement_start(offset)
         for pred, _ in self._leading_cfgs(start, offset):
             value = _and(value, rust_cfg(pred).arm64)
+        value = _and(value, self._arm_arm64(offset))
         for open_, close in self.pairs:
             if open_ >= offset:
                 break
             if close > offset:
                 value = _and(value, self._block_arm64(open_))
+                value = _and(value, self._arm_arm64(open_))
                 if value is False:
                     return False
+        return value
+
+    def _arm_arm64(self, offset: int) -> bool | None:
+        """The cfg attributes of the match arm (`#[cfg(...)] Pat => expr`) that offset is the
+        body of, when it is one: True when there are none."""
+        masked = self.masked
+        depth = 0
+        i = offset - 1
+        stop = max(0, offset - _SCAN_LIMIT)
+        arrow = -1
+        while i >= stop:
+            ch = masked[i]
+            if ch in ")]":
+                depth += 1
+            elif ch in "([":
+                if not depth:
+                    return True
+                depth -= 1
+            elif depth == 0:
+                if ch == ">" and i > 0 and masked[i - 1] == "=" and arrow < 0:
+                    arrow = i - 1
+                    i -= 2
+                    continue
+                if ch in ",;{}":
+                    break
+            i -= 1
+        if arrow < 0 or i < stop:
+            return True
+        value: bool | None = True
+        for pred, _ in self._leading_cfgs(i + 1, arrow):
+            value = _and(value, rust_cfg(pred).arm64)
         return value
 
     def _block_arm64(self, open_: int) -> bool | None:
@@ -262,12 +295,20 @@ def _declaration_cached(parent: str, mtime: int, size: int, module: str):
     except OSError:
         return "absent"
     cfg = _parsed(parent, mtime, text)
+    # `#[path = "rust_sse2.rs"] mod sse2;`: every declaration that loads this file counts
+    values = []
+    for pm in re.finditer(r"#\[\s*path\s*=\s*\"(?:[^\"\n]*/)?" + re.escape(module) + r"\.rs\"\s*\]", text):
+        if cfg.masked.startswith("#", pm.start()) and re.match(r"\s*(?:#\[[^\]]*\]\s*)*(?:pub(?:\([^)]*\))?\s+)?mod\s+\w+\s*;", cfg.masked[pm.end():pm.end() + 400]):
+            values.append(cfg.arm64_at(pm.start()))
+    if values:
+        value: bool | None = False
+        for v in values:
+            value = _or(value, v)
+        return value
     m = re.search(r"\bmod\s+" + re.escape(module) + r"\s*;", cfg.masked)
     if m is None:
         return "absent"
-    value = cfg.arm64_at(m.start())
-    # a `#[path = "..."]` attribute may point elsewhere; then this is not our file's declaration
-    return value
+    return cfg.arm64_at(m.start())
 
 
 @functools.lru_cache(maxsize=64)
