@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from archport.languages import FORTRAN_FIXED_EXTENSIONS, HASH_COMMENT_LANGUAGES
 
-_COMMENT_AWARE = frozenset({"c", "cpp", "asm", "groovy", "go", "rust", "java", "csharp", "kotlin", "fortran"})
+_COMMENT_AWARE = frozenset({"c", "cpp", "asm", "groovy", "go", "rust", "java", "csharp", "kotlin", "fortran", "msbuild", "batch"})
 
 # C and C++: where a comment or literal may start, and how each kind continues from there.
 # A hand-driven scan (search for the next start, then match that one kind) is about ten times
@@ -52,6 +52,10 @@ _ASM_LEXEMES_NASM = re.compile(
 # `<# … #>`, Groovy (Jenkinsfile) C-style comments. Strings are kept as they are.
 _HASH_COMMENT = re.compile(r"(?:^|(?<=[\s;]))(?:#(?:\[(=*)\[.*?\]\1\]|[^\n]*)|dnl\b[^\n]*|<\#.*?(?:\#>|\Z))", re.M | re.S)
 _SLASH_COMMENT = re.compile(r"(?:^|(?<=[\s;]))(?://[^\n]*|/\*.*?(?:\*/|\Z))", re.M | re.S)
+# MSBuild XML: `<!-- … -->` (`<` cannot occur unescaped inside an attribute value, so no
+# quote tracking is needed). Batch files: `REM …` and `:: …` lines. Strings are kept.
+_XML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_BATCH_COMMENT = re.compile(r"^[ \t]*@?(?:[Rr][Ee][Mm](?![^\s])[^\n]*|::[^\n]*)", re.M)
 _NASM_HINT = re.compile(r"^\s*(?:section\s+\.|bits\s+(?:16|32|64)\b|%(?:macro|define|include|ifdef)\b|global\s+\w)", re.M | re.I)
 
 
@@ -87,13 +91,21 @@ class SourceFile:
         if self.language == "go":
             return self._mask_c(start_re=_GO_START)
         if self.language == "rust":
-            return self._mask_c(char_re=_RUST_CHAR)
+            return self._mask_c(char_re=_RUST_CHAR, rust=True)
         if self.language == "fortran":
             return self._mask_fortran()
         if self.language in HASH_COMMENT_LANGUAGES:
             return self._mask_comments(_HASH_COMMENT)
         if self.language == "groovy":
             return self._mask_comments(_SLASH_COMMENT)
+        if self.language in ("msbuild", "batch"):
+            comments = self.comments
+
+            def blank_comment(m: re.Match) -> str:
+                comments.append(m.span())
+                return _blank(m.group(0))
+
+            return (_XML_COMMENT if self.language == "msbuild" else _BATCH_COMMENT).sub(blank_comment, self.text)
         if self.language != "asm":
             return self.text
         lexemes = _ASM_LEXEMES_NASM if _NASM_HINT.search(self.text) else _ASM_LEXEMES_GAS
@@ -109,7 +121,7 @@ class SourceFile:
 
         return lexemes.sub(blank, self.text)
 
-    def _mask_c(self, start_re: re.Pattern = _C_START, char_re: re.Pattern = _C_CHAR) -> str:
+    def _mask_c(self, start_re: re.Pattern = _C_START, char_re: re.Pattern = _C_CHAR, rust: bool = False) -> str:
         text = self.text
         pieces: list[str] = []
         prev = pos = 0
@@ -130,6 +142,16 @@ class SourceFile:
                 pieces.append(text[prev:start])
                 pieces.append(_blank(text[start:end]))
             else:
+                if rust and ch == '"':
+                    end = self._rust_raw_string(start)
+                    if end:
+                        close = text.rfind('"', start + 1, end)
+                        self.strings.append((start, end))
+                        pieces.append(text[prev : start + 1])
+                        pieces.append(_blank(text[start + 1 : close]))
+                        pieces.append(text[close:end])
+                        prev = pos = end
+                        continue
                 if ch == '"':
                     raw = start > 0 and text[start - 1] == "R" and (start < 2 or not (text[start - 2].isalnum() and text[start - 2] not in "uUL8"))
                     lit = (_C_RAW_STRING.match(text, start) if raw else None) or _C_STRING.match(text, start)
@@ -152,6 +174,19 @@ class SourceFile:
             return text
         pieces.append(text[prev:])
         return "".join(pieces)
+
+    def _rust_raw_string(self, quote: int) -> int:
+        """For the `"` of a Rust raw string (`r"…"`, `r#"…"#`, `br##"…"##`), where the literal
+        ends; 0 when the quote does not open one (inside it, `"` and `\\` are plain text)."""
+        text = self.text
+        j = quote
+        while j > 0 and text[j - 1] == "#":
+            j -= 1
+        if j == 0 or text[j - 1] != "r" or (j >= 2 and (text[j - 2].isalnum() or text[j - 2] == "_") and text[j - 2] != "b"):
+            return 0
+        closing = '"' + "#" * (quote - j)
+        close = text.find(closing, quote + 1)
+        return len(text) if close < 0 else close + len(closing)
 
     def _mask_fortran(self) -> str:
         text = self.text

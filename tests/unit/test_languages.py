@@ -85,6 +85,8 @@ def test_extensionless_files_are_sniffed_not_counted(tmp_path):
     [
         ("a.go", "go", "s := `raw // x86` // amd64\nf()\n", "f()", "amd64"),
         ("a.rs", "rust", "fn f<'a>(x: &'a u8) {} // x86_64\n", "fn f<'a>(x: &'a u8)", "x86_64"),
+        ("a.rs", "rust", 'let s = r#"say "hi" _mm_add_ps"#; g(); // c\n', "g();", "_mm_add_ps"),
+        ("a.rs", "rust", 'let s = br##"a"#b\\"##; h(); let t = r"\\"; k();\n', "k();", "a\"#b"),
         ("a.f", "fortran", "C avx comment\n      x = 'a ! b' ! mkl\n", "x = '", "mkl"),
         ("a.f90", "fortran", 'call f("!") ! x87\n', "call f(", "x87"),
         ("A.java", "java", 'String s = "amd64"; /* x86 */\n', "String s", "x86"),
@@ -133,3 +135,60 @@ def test_requirement_files_and_toml(name, language):
 def test_requirement_file_comments_are_masked():
     src = SourceFile("requirements.txt", "pip-requirements", "numpy>=1.21  # not mkl\nmkl==2023.1\n")
     assert "mkl==2023.1" in src.masked and "not mkl" not in src.masked
+
+
+@pytest.mark.parametrize(
+    "name,language",
+    [
+        ("App.csproj", "msbuild"),
+        ("Directory.Build.props", "msbuild"),
+        ("Native.targets", "msbuild"),
+        ("jvm.config", "jvm-options"),
+        ("jvm.options", "jvm-options"),
+        (".jvmopts", "jvm-options"),
+        ("idea64.vmoptions", "jvm-options"),
+        ("gradle.properties", "jvm-options"),
+        ("run.bat", "batch"),
+        ("START.CMD", "batch"),
+        ("app.properties", None),
+    ],
+)
+def test_msbuild_jvm_options_and_batch_files(name, language):
+    from archport.languages import candidate, classify
+
+    lang = classify(name)
+    assert (lang.name if lang else None) == language
+    assert candidate(name) == (language is not None)
+
+
+def test_msbuild_xml_comments_are_masked():
+    text = "<A>x</A> <!-- <RuntimeIdentifier>linux-x64</RuntimeIdentifier>\n -->\n<B>linux-arm64</B>\n"
+    src = SourceFile("a.csproj", "msbuild", text)
+    assert "linux-x64" not in src.masked and "<B>linux-arm64</B>" in src.masked
+    assert len(src.masked) == len(text) and src.masked.count("\n") == text.count("\n")
+    assert src.in_comment(text.index("linux-x64")) and not src.in_comment(text.index("linux-arm64"))
+
+
+def test_batch_comments_are_masked():
+    text = "@echo off\nREM java -XX:UseAVX=2\n:: -XX:+UseSSE42Intrinsics\nremark -Xmx1g\nset J=-XX:UseAVX=2\n"
+    src = SourceFile("run.bat", "batch", text)
+    assert src.masked.count("UseAVX") == 1 and "UseSSE42" not in src.masked and "remark -Xmx1g" in src.masked
+
+
+@pytest.mark.parametrize(
+    "name,language",
+    [
+        ("package.json", "json"), ("package-lock.json", "json"), ("Pipfile.lock", "json"), ("packages.lock.json", "json"),
+        ("data.json", None), ("pom.xml", "maven"), ("settings.xml", None), ("app.csproj", "msbuild"),
+        ("Directory.Packages.props", "msbuild"), ("go.mod", "gomod"), ("build.gradle", "gradle"),
+        ("build.gradle.kts", "gradle"), ("other.kts", "kotlin"), ("setup.cfg", "ini"), ("Pipfile", "toml"),
+        ("poetry.lock", "toml"), ("uv.lock", "toml"), ("Cargo.lock", "toml"), ("yarn.lock", None),
+    ],
+)
+def test_dependency_manifest_kinds(name, language):
+    from archport.languages import candidate, classify
+
+    lang = classify(name)
+    assert (lang.name if lang else None) == language
+    if language is not None:
+        assert candidate(name)
