@@ -1,0 +1,1 @@
+"""Java and JVM rules (JV)."""
