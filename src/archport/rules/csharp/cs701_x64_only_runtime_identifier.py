@@ -56,7 +56,7 @@ class X64OnlyRuntimeIdentifier(Rule):
     ## Limitations
     RIDs passed on the command line (`dotnet publish -r linux-x64`) are the CI rules'
     business; properties imported from other files are judged in the file that sets them.
-    `<Prefer32Bit>` is not reported.
+    `<Prefer32Bit>` is left to CS702.
 
     ## References
     - .NET RID catalog: https://learn.microsoft.com/en-us/dotnet/core/rid-catalog

@@ -100,7 +100,7 @@ class IntelVectorizationDirective(Rule):
     Whether gfortran vectorises the loop anyway is not checked: the finding says the hint is
     lost, not that the loop is slow. Intel directives that change meaning rather than code
     generation (`ATTRIBUTES ALIAS`, `VALUE`, `REFERENCE`, `!DEC$ IF DEFINED`, `!DEC$ REAL:8`) are
-    not reported by this rule. LLVM flang honours some `!dir$` forms (`vector always`,
+    left to FT601. LLVM flang honours some `!dir$` forms (`vector always`,
     `unroll n`); the finding does not know which compiler the AArch64 build uses.
 
     ## References
