@@ -22,7 +22,11 @@ def expected_pages() -> dict[str, str]:
 
 
 def main() -> int:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/rules")
+    args = sys.argv[1:]
+    if len(args) > 1 or (args and args[0].startswith("-")):
+        sys.stderr.write("usage: python -m archport.devtools.rule_docs [FOLDER]  (default docs/rules)\n")
+        return 2
+    folder = Path(args[0] if args else "docs/rules")
     folder.mkdir(parents=True, exist_ok=True)
     pages = expected_pages()
     for stale in folder.glob("*.md"):
