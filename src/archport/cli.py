@@ -89,12 +89,14 @@ def cli() -> None:
 @click.option("--diff", "diff_ref", metavar="REF", help="Report only findings on lines added or changed since git revision REF (working tree incl. staged edits; `REF...` = since the merge base with HEAD).")
 @click.option("--compile-commands", "compile_commands", type=click.Path(dir_okay=False, path_type=str), metavar="FILE", help="compile_commands.json for the libclang deep mode of the char, float and memory-order rules (default: found at PATH or in a build*/ directory under it).")
 @click.option("--no-deep", is_flag=True, help="Never use libclang (fast mode), even with a compile_commands.json.")
+@click.option("--online", is_flag=True, help="Also ask the package indexes your pip, npm and Maven are configured for which releases of the declared dependencies have AArch64 builds (answers cached for a day; offline the built-in knowledge base is used).")
+@click.option("--refresh", is_flag=True, help="With --online: ignore cached index answers.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=str), metavar="FILE", help="Read the configuration from FILE (default: the nearest archport.toml, .archport.toml or pyproject.toml with [tool.archport]).")
 @click.option("--isolated", is_flag=True, help="Ignore configuration files.")
 @click.option("--target", type=click.Choice(TARGET_NAMES), metavar="NAME", help="The AArch64 machines you deploy to: " + ", ".join(TARGET_NAMES) + " (default: the armv8-a baseline; see `archport targets`).")
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Also run these rule codes or prefixes (added to the configured selection).")
 @click.option("--extend-ignore", multiple=True, metavar="CODES", help="Also skip these rule codes or prefixes.")
-def scan(path, fmt, output, select, ignore, exclude, no_ignore, no_layout, jobs, fail_on, max_file_size, define, show_suppressed, no_progress, baseline, diff_ref, compile_commands, no_deep, **config_opts):
+def scan(path, fmt, output, select, ignore, exclude, no_ignore, no_layout, jobs, fail_on, max_file_size, define, show_suppressed, no_progress, baseline, diff_ref, compile_commands, no_deep, online=False, refresh=False, **config_opts):
     """Scan PATH (a directory or a file) for x86-64 to AArch64 porting hazards."""
     from archport.runner import ScanInputError, run_scan
 
@@ -109,6 +111,8 @@ def scan(path, fmt, output, select, ignore, exclude, no_ignore, no_layout, jobs,
         defines=_parse_defines(define),
         compile_commands=compile_commands,
         deep=not no_deep,
+        online=online,
+        online_refresh=refresh,
     )
     settings, fail_on = _apply_config(path, settings, fail_on, **config_opts)
     from archport.newfindings import NewFindingsError, prepare
@@ -127,6 +131,8 @@ def scan(path, fmt, output, select, ignore, exclude, no_ignore, no_layout, jobs,
             progress.close()
 
     analysis = report.settings.get("analysis") or {}
+    for note in (report.settings.get("online") or {}).get("notes", []):
+        click.echo(f"note: {note}", err=True)  # an index could not be reached: offline answers stand
     if analysis.get("compile_commands") or compile_commands or no_deep:
         click.echo(analysis.get("reason", ""), err=True)  # which mode ran, and why
     mark_new(report)

@@ -8,6 +8,7 @@ import os
 import re
 from collections import defaultdict
 
+from archport.artifacts.kinds import artifact_kind
 from archport.context import RuleContext
 from archport.fingerprint import with_fingerprints
 from archport.languages import PREPROCESSED_EXTENSIONS, classify, needs_sniff
@@ -76,9 +77,15 @@ class FileScanner:
     def scan(self, abs_path: str, rel_path: str) -> FileResult:
         result = FileResult(rel_path)
         name = os.path.basename(rel_path)
-        if needs_sniff(name) and not self._is_script(abs_path, name):
-            result.scanned = result.considered = False
-            return result
+        kind = artifact_kind(name)
+        if kind is None and needs_sniff(name):
+            head = self._head(abs_path)
+            kind = artifact_kind(name, head) if head is not None else None
+            if kind is None and head is not None and classify(name, head) is None:
+                result.scanned = result.considered = False
+                return result
+        if kind is not None:  # binaries and archives go to the artifact rules (archport.artifacts)
+            return self._scan_artifact(abs_path, rel_path, kind)
         try:
             size = os.stat(abs_path).st_size
             if size > self.settings.max_file_size:
@@ -158,14 +165,25 @@ class FileScanner:
         return result
 
     @staticmethod
-    def _is_script(abs_path: str, name: str) -> bool:
-        """An extensionless file counts only when its `#!` line names a language we read."""
+    def _head(abs_path: str) -> bytes | None:
+        """The first bytes of an extensionless file: a script counts only when its `#!` line
+        names a language we read, a binary by its ELF or Mach-O magic. None when unreadable
+        (the normal read reports the error)."""
         try:
             with open(abs_path, "rb") as fh:
-                head = fh.read(256)
+                return fh.read(256)
         except OSError:
-            return True  # let the normal read report the error
-        return classify(name, head) is not None
+            return None
+
+    def _scan_artifact(self, abs_path: str, rel_path: str, kind: str) -> FileResult:
+        rules = self.rules_by_language.get(kind)
+        if not rules:  # no artifact rule selected: the file is not looked at
+            result = FileResult(rel_path)
+            result.scanned = result.considered = False
+            return result
+        from archport.artifacts.scanner import scan_artifact
+
+        return scan_artifact(rules, self.rule_options, abs_path, rel_path, kind)
 
     def _run_rule(self, rule: Rule, ctx: RuleContext):
         produced: list[Finding] = []

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from archport.artifacts.kinds import artifact_kind
+
 
 @dataclass(frozen=True)
 class Language:
@@ -69,7 +71,28 @@ PYTHON = Language("python", (".py", ".pyw"), comment_leaders=("#",), grammar="py
 #: pip requirement files: `requirements.txt`, `constraints.txt`, and by name pattern
 #: `requirements-dev.txt`, `dev-requirements.in`, `requirements_test.txt` (see _PIP_REQUIREMENTS_NAME)
 PIP_REQUIREMENTS = Language("pip-requirements", (), filenames=("requirements.txt", "constraints.txt"), comment_leaders=("#",))
-TOML = Language("toml", (".toml",), comment_leaders=("#",))
+TOML = Language("toml", (".toml",), filenames=("Pipfile", "poetry.lock", "uv.lock", "Cargo.lock"), comment_leaders=("#",))
+# Package manifests and lock files read by the dependency rules (DP7xx), by name only: most
+# `.json`/`.xml` files in a tree are data. JSON has no comments (suppress through the config).
+JSON_MANIFEST = Language(
+    "json", (), filenames=("package.json", "package-lock.json", "npm-shrinkwrap.json", "Pipfile.lock", "packages.lock.json"),
+)
+MAVEN = Language("maven", (), filenames=("pom.xml",))
+MSBUILD = Language(
+    "msbuild", (".csproj", ".fsproj", ".vbproj", ".props", ".targets"), filenames=("Directory.Packages.props", "packages.config"),
+    comment_leaders=("<!--",),
+)
+GOMOD = Language("gomod", (), filenames=("go.mod",), comment_leaders=("//",))
+GRADLE = Language("gradle", (), filenames=("build.gradle", "build.gradle.kts"), comment_leaders=("//",))
+INI = Language("ini", (), filenames=("setup.cfg",), comment_leaders=("#", ";"))
+# JVM launch options: Maven's `.mvn/jvm.config`, Elasticsearch/Cassandra `jvm.options`, sbt
+# `.jvmopts`, IntelliJ-style `*.vmoptions`, and `gradle.properties` (org.gradle.jvmargs).
+JVM_OPTIONS = Language(
+    "jvm-options", (".vmoptions", ".jvmopts"), filenames=("jvm.config", "jvm.options", ".jvmopts", "gradle.properties"),
+    comment_leaders=("#",),
+)
+# Windows batch scripts: `REM` and `::` comment lines.
+BATCH = Language("batch", (".bat", ".cmd"), comment_leaders=("REM", "::"))
 
 # Other compiled languages of a server tree. `.F`/`.F90` Fortran goes through the C
 # preprocessor; fixed form (`.f`, `.for`, `.f77`) has comment lines marked in column 1.
@@ -94,6 +117,7 @@ LANGUAGES: dict[str, Language] = {
     for lang in (
         C, CPP, ASM, MAKE, CMAKE, MESON, BAZEL, AUTOCONF, SHELL, POWERSHELL, DOCKERFILE, YAML, GROOVY, GYP, PYTHON,
         GO, RUST, JAVA, KOTLIN, CSHARP, FORTRAN, PIP_REQUIREMENTS, TOML,
+        JSON_MANIFEST, MAVEN, MSBUILD, GOMOD, GRADLE, INI, JVM_OPTIONS, BATCH,
     )
 }
 #: languages whose comments start with `#` (and whose strings are kept in the masked text)
@@ -175,4 +199,6 @@ def candidate(name: str) -> bool:
     ext = name[dot:]
     if ext in _BY_EXTENSION or ext.lower() in _BY_EXTENSION_LOWER or ext.lower() == ".inc":
         return True
+    if artifact_kind(name) is not None:
+        return True  # a binary or an archive (archport.artifacts)
     return any(name.startswith(prefix) for prefix, _ in _BY_PREFIX)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 from archport.model import Confidence, FixAvailability, Impact, Severity
 
 if TYPE_CHECKING:
+    from archport.artifacts.scanner import ArtifactContext
     from archport.context import RuleContext
     from archport.model import Finding
 
@@ -105,6 +106,12 @@ class Rule:
         return ()
 
     def check_file(self, ctx: RuleContext) -> Iterable[Finding]:
+        return ()
+
+    def check_artifact(self, ctx: ArtifactContext) -> Iterable[Finding]:
+        """For rules whose `languages` are artifact kinds ("binary", "archive"; see
+        archport.artifacts.kinds): called once per binary or archive file, which is never
+        decoded as text (no pattern, query or suppression comment applies)."""
         return ()
 
     # -- documentation -------------------------------------------------------------------------

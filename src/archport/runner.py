@@ -62,6 +62,9 @@ def run_scan(
     found = discover(root, excludes=settings.excludes, respect_gitignore=settings.respect_gitignore)
     files = _without_config_excludes(root, found.files, settings)
     deep_plan = _deep_plan(root, files, settings)
+    online = _online_prefetch(root, files, rules, settings)
+    if online is not None:
+        settings = online[1]
     settings = dataclasses.replace(settings, deep=deep_plan.enabled,
                                    compile_commands=deep_plan.compile_commands if deep_plan.enabled else None)
     jobs = settings.jobs or os.cpu_count() or 1
@@ -128,9 +131,26 @@ def run_scan(
         "per_file_ignores": {glob: list(codes) for glob, codes in settings.per_file_ignores},
         "rule_options": {code: dict(opts) for code, opts in sorted(settings.rule_options.items())},
         "analysis": deep_plan.as_settings(),
+        "online": online[0].as_settings() if online is not None else {"enabled": False},
     }
     report.duration_seconds = time.perf_counter() - started
     return report
+
+
+def _online_prefetch(root: Path, files, rules, settings: ScanSettings):
+    """--online: ask the package indexes about the manifests' dependencies once, here in the
+    main process (answers go to the on-disk cache), and switch on the `online` option of the
+    rules that read them. None when not asked for or no selected rule uses it."""
+    users = [r.code for r in rules if "online" in r.options]
+    if not settings.online or not users:
+        return None
+    from archport.dependencies.online import prefetch
+
+    summary = prefetch(files, refresh=settings.online_refresh, project_dir=str(root if root.is_dir() else root.parent))
+    options = {code: dict(opts) for code, opts in settings.rule_options.items()}
+    for code in users:
+        options.setdefault(code, {})["online"] = True
+    return summary, dataclasses.replace(settings, rule_options=options)
 
 
 def _deep_plan(root: Path, files, settings: ScanSettings):

@@ -36,3 +36,7 @@ class ScanSettings:
     #: and whether libclang may be used at all (--no-deep: False)
     compile_commands: str | None = None
     deep: bool = True
+    #: --online: ask the package indexes about declared dependencies (dependencies/online.py),
+    #: and --refresh: ignore cached answers
+    online: bool = False
+    online_refresh: bool = False

@@ -26,7 +26,9 @@ def _cases():
 
 
 @pytest.mark.parametrize("code,case", list(_cases()))
-def test_fixture(code: str, case: Path):
+def test_fixture(code: str, case: Path, tmp_path: Path):
+    if case.suffix == ".tree":  # binaries and archives, built from a listing (tests/artifacts/tree.py)
+        return _check_tree(code, case, tmp_path)
     # a case is one file, or a directory of files whose names matter (Makefile, Dockerfile…)
     files = sorted(p for p in case.rglob("*") if p.is_file()) if case.is_dir() else [case]
     report = archport.scan(case, select=[code], jobs=1)
@@ -40,6 +42,25 @@ def test_fixture(code: str, case: Path):
             problems += _check_file(path, rel, [f for f in report.active if f.path == rel])
         known = {p.relative_to(case).as_posix() for p in files}
         problems += [f"{f.path}:{f.line} unexpected {f.code} in an unknown file" for f in report.active if f.path not in known]
+    assert not problems, "\n".join(problems)
+
+
+def _check_tree(code: str, case: Path, tmp_path: Path) -> None:
+    """Build the listed artifacts, scan them, and hold each finding (at the artifact's top-level
+    line in the listing) against the listing's markers."""
+    from tests.artifacts.tree import build
+
+    lines = build(case.read_text(encoding="utf-8"), tmp_path)
+    report = archport.scan(tmp_path, select=[code], jobs=1)
+    assert not report.errors, report.errors
+    text = case.read_text(encoding="utf-8")
+    markers = parse_markers(text)
+    got = Counter((lines[f.path], f.code) for f in report.active)
+    listing = text.splitlines()
+    problems = [f"{case.name}:{line} expected {n}x {c}, got {got[(line, c)]}: {listing[line - 1].strip()}"
+                for (line, c), n in sorted(markers.expected.items()) if got[(line, c)] != n]
+    problems += [f"{case.name}:{lines[f.path]} unexpected {f.code}: {f.message}" for f in report.active
+                 if (lines[f.path], f.code) not in markers.expected]
     assert not problems, "\n".join(problems)
 
 

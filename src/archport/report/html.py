@@ -182,6 +182,8 @@ class _Frames:
     def add(self, f: Finding) -> str | None:
         """The frame of `f` as "file first last hit_first hit_last", or None (no source, or
         over budget)."""
+        if "artifact" in f.properties:  # a binary or an archive: no source lines
+            return None
         lines = self._file(f.path)
         if not lines or f.line > len(lines):
             return None

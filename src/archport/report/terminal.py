@@ -42,7 +42,9 @@ def render(report: Report, console: Console, *, show_suppressed: bool = False, s
     shown = report.findings if show_suppressed else report.active
     out = _Batch(console)
     for finding in shown:
-        _render_finding(finding, out, lines.get(finding.path) if show_frames else [])
+        # a binary or an archive (properties["artifact"]) has no source lines to show
+        framed = show_frames and "artifact" not in finding.properties
+        _render_finding(finding, out, lines.get(finding.path) if framed else [])
     out.flush()
     for error in report.errors:
         console.print(Text.assemble(("error", "bold magenta"), f": {error.path}: {error.stage}: {error.message}"))

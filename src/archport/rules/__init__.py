@@ -9,7 +9,7 @@ import pkgutil
 
 from archport.rule import Rule
 
-_FAMILIES = ("archport", "c_cpp", "assembly", "containers", "build", "dependencies", "go", "rust")
+_FAMILIES = ("archport", "c_cpp", "assembly", "containers", "build", "dependencies", "go", "rust", "fortran", "java", "csharp", "python", "binaries")
 
 
 def builtin_rules() -> list[type[Rule]]:

@@ -49,6 +49,7 @@ _NEG = re.compile(r"\bNOT\b|!=|(?:^|[\s(\[])!(?!=)|\bnot\b|-ne\b|\bSTRNOTEQUAL\b
 _QUOTED = re.compile(r"\"([^\"\n]*)\"|'([^'\n]*)'")
 
 X86, NONARM, ARM, NEGX86, ANY = "x86", "nonarm", "arm", "negx86", "any"
+_MAX_COND = 2000
 
 
 def _piece_kind(piece: str) -> str | None:
@@ -93,6 +94,7 @@ def classify(cond: str, negate: bool = False) -> str:
     """What kind of platform a condition selects: X86, NONARM (some non-AArch64 platform),
     ARM, NEGX86 (everything but x86) or ANY."""
     alts = []
+    cond = cond[:_MAX_COND]  # a runaway "condition" (unbalanced file) is not worth reading whole
     for alt in _OR.split(cond):
         clauses = [_clause_kind(c) for c in _AND.split(alt) if c.strip()]
         if not clauses:
@@ -158,6 +160,7 @@ class Branch:
     subject: str = ""  # the word a case statement examines
     case_head: int = -1  # offset of the `case` keyword, for case arms
     model: "Model | None" = field(default=None, repr=False, compare=False)
+    _own: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def priors(self) -> list["Branch"]:
@@ -166,15 +169,23 @@ class Branch:
     def platform(self) -> str:
         """X86 / NONARM when an AArch64 build never enters this branch, ARM when only AArch64
         does, else ANY."""
-        if self.kind == "target" and self.model is not None and self.model.target_x86_only(self):
-            return X86
         if self.kind in ("def", "target"):
             names = self.cond.split()
+            named = None
             if names and all(names_x86(n) for n in names):
-                return X86
-            if names and all(names_other_platform(n) or self.kind == "target" and _TARGET_32.search(n) for n in names):
-                return NONARM
-            return ANY
+                named = X86
+            elif names and all(names_other_platform(n) or self.kind == "target" and _TARGET_32.search(n) for n in names):
+                named = NONARM
+            if self.kind == "target" and self.model is not None:
+                if named is not None:
+                    # an x86-named target (`crc_sse42.o`, `all32`) is x86-only, unless a build
+                    # variable pulls it in where AArch64 goes too (`OBJS += crc_sse42.o` outside
+                    # any x86 branch, or behind an Arm switch the user must set by hand)
+                    refs = self.model.target_x86_only(self, assignments_only=True)
+                    return ANY if refs is False else named
+                refs = self.model.target_x86_only(self)
+                return X86 if refs else ANY
+            return named or ANY
         if self.kind in ("else", "default"):
             prior = [b.own_kind() for b in self.priors]
             if any(k == ARM for k in prior):
@@ -186,9 +197,17 @@ class Branch:
         return kind if kind in (X86, NONARM, ARM) else ANY
 
     def own_kind(self) -> str:
-        if self.kind == "arm":
-            return _arm_pattern_kind(self.cond)
-        return classify(self.cond, self.negate)
+        if self._own is None:
+            switch = self.model.arm_user_switch(self.cond) if self.model is not None and self.kind in ("if", "elif") else None
+            if switch:
+                # `ifeq ($(arm_neon),)`: a switch the user must pass on AArch64 (`make arm_neon=1`);
+                # a plain `make` there takes this branch
+                self._own = ANY
+            elif self.kind == "arm":
+                self._own = _arm_pattern_kind(self.cond[:_MAX_COND])
+            else:
+                self._own = classify(self.cond, self.negate)
+        return self._own
 
 
 def _arm_pattern_kind(pattern: str) -> str:
@@ -213,39 +232,149 @@ class Model:
     chains: list[list[Branch]]
     starts: list[int] = field(default_factory=list)
     text: str | None = None
+    language: str = ""
     _target_cache: dict = field(default_factory=dict)
+    _switch_cache: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.branches.sort(key=lambda b: b.start)
         self.starts = [b.start for b in self.branches]
         for b in self.branches:
             b.model = self
+        # Make targets and conditional blocks nest among themselves but not with each other:
+        # one nesting index for each
+        self._indexes = [_Index([b for b in self.branches if b.kind == "target"]),
+                         _Index([b for b in self.branches if b.kind != "target"])]
 
-    def target_x86_only(self, target: Branch) -> bool:
-        """A Make rule whose targets are mentioned elsewhere only inside x86-only branches
-        (`OBJS += crc_sse42.o` under `ifeq ($(ARCH),x86_64)`)."""
-        key = target.cond
+    def arm_user_switch(self, cond_text: str) -> str | None:
+        """The variable when a Make condition only tests an Arm-named variable (`$(arm_neon)`,
+        `aarch64`) that nothing in the file derives from the machine: a user switch."""
+        if self.language != "make":
+            return None
+        m = re.fullmatch(r"\s*(?:\$[({](\w+)[)}]|(\w+))\s*", cond_text)
+        if not m:
+            return None
+        var = m.group(1) or m.group(2)
+        if not ARM_RE.search(var) or X86_RE.search(var):
+            return None
+        if var in self._switch_cache:
+            return self._switch_cache[var]
+        self._switch_cache[var] = None
+        derived = False
+        for a in re.finditer(r"^[ \t]*(?:override[ \t]+|export[ \t]+)?" + re.escape(var) + r"[ \t]*(?:\?|:|\+)?=([^\n]*)", self.text or "", re.M):
+            if re.search(r"\$\(shell|uname|\$[({](?:ARCH|arch|UNAME\w*|uname\w*|HOST\w*|MACHINE|CPU)\b", a.group(1)):
+                derived = True
+                break
+            for b in self.enclosing(a.start()):
+                if b.kind in ("if", "elif") and b.cond.strip() != cond_text.strip() and not self.arm_user_switch(b.cond):
+                    derived = True
+                    break
+            if derived:
+                break
+        self._switch_cache[var] = None if derived else var
+        return self._switch_cache[var]
+
+    def target_x86_only(self, target: Branch, assignments_only: bool = False) -> bool | None:
+        """For a Make rule whose targets are mentioned elsewhere in the file (`OBJS += crc.o`):
+        True when every mention is inside an x86-only branch, else False; None when the
+        targets are never mentioned (opt-in targets such as `all32`)."""
+        key = (target.cond, assignments_only)
         if key in self._target_cache:
             return self._target_cache[key]
-        self._target_cache[key] = False  # guards recursion
-        names = [n for n in key.split() if "%" not in n and "$" not in n]
-        result = bool(names) and self.text is not None
-        if result:
-            for name in names:
-                uses = [m.start() for m in re.finditer(r"(?<![\w./-])" + re.escape(name) + r"(?![\w.-])", self.text)
-                        if not (target.head <= m.start() < target.head + len(key) + 1)]
-                if not uses or not all(
-                    any(b.platform() in (X86, NONARM) for b in self.enclosing(u) if b is not target and b.kind != "target")
-                    for u in uses
-                ):
-                    result = False
-                    break
+        self._target_cache[key] = None  # guards recursion
+        uses = self.target_uses(target, assignments_only)
+        result = None
+        if uses:
+            result = all(
+                any(b.platform() in (X86, NONARM) for b in self.enclosing(u) if b is not target)
+                for u in uses
+            )
         self._target_cache[key] = result
         return result
 
+    def _var_builds(self, var: str) -> bool:
+        """`$(VAR)` is used as a prerequisite, in a recipe or in another build variable — not
+        only as a rule target or a CLEAN list."""
+        text = self.text or ""
+        for m in re.finditer(r"\$[({]" + re.escape(var) + r"[)}]", text):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            head = text[line_start : m.start()]
+            if not head.strip() and re.match(r"[ \t]*:", text[m.end() : m.end() + 40]):
+                continue  # `$(VAR) : …` names the targets
+            if re.match(r"[ \t]*\w*(?:CLEAN|clean)\w*[ \t]*(?:\+|:|\?)?=", head):
+                continue
+            return True
+        return False
+
+    def target_switched(self, target: Branch) -> bool:
+        for use in self.target_uses(target):
+            for b in self.enclosing(use):
+                if b.kind in ("if", "elif") and self.arm_user_switch(b.cond):
+                    return True
+        return False
+
+    def target_uses(self, target: Branch, assignments_only: bool = False) -> list[int]:
+        """Where the targets are pulled into a build: variable assignments (`OBJS += x.o`) and
+        prerequisite lists of other rules; not `.PHONY`, not recipes (`$(MAKE) all32`)."""
+        names = [n for n in target.cond.split() if "%" not in n and "$" not in n]
+        text = self.text or ""
+        out = []
+        for name in names:
+            for m in re.finditer(r"(?<![\w./-])" + re.escape(name) + r"(?![\w.-])", text):
+                if target.head <= m.start() < target.head + len(target.cond) + 1:
+                    continue
+                line_start = text.rfind("\n", 0, m.start()) + 1
+                while line_start >= 2 and text[line_start - 2] == "\\":
+                    line_start = text.rfind("\n", 0, line_start - 1) + 1
+                head = text[line_start : m.start()]
+                assign = re.match(r"[ \t]*(?:override[ \t]+|export[ \t]+)?(?!\w*CLEAN|\w*clean|RM\b)[\w.]+[ \t]*(?:\+|:|\?|::)?=", head)
+                if head.startswith("\t") and not (assign and "$(" not in head[: assign.end()]) or head.lstrip().startswith("."):
+                    continue  # a recipe line, or .PHONY/.SECONDARY
+                if assignments_only and not assign:
+                    continue
+                if assign:
+                    var = re.search(r"([\w.]+)[ \t]*(?:\+|:|\?|::)?=$", head[: assign.end()].rstrip())
+                    if var and not self._var_builds(var.group(1)):
+                        continue  # `FULLBENCHS := fullbench fullbench32` only names targets
+                if re.match(r"[ \t]*(?:override[ \t]+|export[ \t]+)?(?!\w*CLEAN|\w*clean|RM\b)[\w.]+[ \t]*(?:\+|:|\?|::)?=", head) or \
+                        re.match(r"[^\t=#\n]*[^:=]:(?!=)", head):
+                    out.append(m.start())
+        return out
+
     def enclosing(self, offset: int) -> list[Branch]:
-        i = bisect.bisect_right(self.starts, offset)
-        return [b for b in self.branches[:i] if b.start <= offset < b.end]
+        out: list[Branch] = []
+        for index in self._indexes:
+            out.extend(index.enclosing(offset))
+        return out
+
+
+class _Index:
+    """Branches sorted by start with parent links (the innermost earlier branch that contains
+    each one's start), so that the branches around an offset are found by walking up from the
+    last branch that starts before it: O(depth), not O(branches)."""
+
+    def __init__(self, branches: list[Branch]):
+        self.branches = sorted(branches, key=lambda b: (b.start, -b.end))
+        self.starts = [b.start for b in self.branches]
+        self.parent: list[int] = []
+        stack: list[int] = []
+        for i, b in enumerate(self.branches):
+            while stack and self.branches[stack[-1]].end <= b.start:
+                stack.pop()
+            self.parent.append(stack[-1] if stack else -1)
+            stack.append(i)
+
+    def enclosing(self, offset: int) -> list[Branch]:
+        out = []
+        j = bisect.bisect_right(self.starts, offset) - 1
+        steps = 0
+        while j >= 0 and steps < 10000:
+            b = self.branches[j]
+            if b.start <= offset < b.end:
+                out.append(b)
+            j = self.parent[j]
+            steps += 1
+        return out
 
 
 def model(ctx) -> Model:
@@ -256,7 +385,7 @@ def model(ctx) -> Model:
         branches = [b for chain in chains for b in chain]
         if ctx.language == "make":
             branches.extend(_make_targets(ctx))
-        cached = ctx.cache["bd_model"] = Model(branches, chains, text=ctx.masked)
+        cached = ctx.cache["bd_model"] = Model(branches, chains, text=ctx.masked, language=ctx.language)
     return cached
 
 
@@ -443,6 +572,7 @@ _SH_TOKEN = re.compile(
     r"|(;;|;&|;;&)",
     re.M,
 )
+_THEN = re.compile(r"\bthen\b")
 _CASE_IN = re.compile(r"case[ \t]+([^\n;]*?)[ \t]+in\b")
 _ARM_PATTERN = re.compile(r"[ \t\n]*\(?[ \t]*((?:[^()\n;\\]|\\\n|\\.)*?)\)")
 
@@ -471,7 +601,7 @@ def _shell(ctx) -> list[list[Branch]]:
         word = m.group(1) or m.group(2)
         pos = m.end()
         if word == "if":
-            then = re.compile(r"(?:;|\n)[ \t]*then\b|\bthen\b").search(text, m.end())
+            then = _THEN.search(text, m.end(), m.end() + 4000)
             cond = text[m.end() : then.start()] if then else ""
             body = then.end() if then else m.end()
             chain: list[Branch] = []
@@ -480,7 +610,7 @@ def _shell(ctx) -> list[list[Branch]]:
             chains.append(chain)
             pos = body
         elif word == "elif" and stack and stack[-1][0].kind == "if":
-            then = re.compile(r"\bthen\b").search(text, m.end())
+            then = _THEN.search(text, m.end(), m.end() + 4000)
             cond = text[m.end() : then.start()] if then else ""
             chain = stack[-1]
             chain[-1].end = m.start(1)
@@ -599,7 +729,12 @@ def heredocs(ctx) -> list[tuple[int, int]]:
 
 def in_case_pattern(ctx, offset: int) -> bool:
     """offset lies in a `case` arm pattern (`*-m32*)`): a test, not a use."""
-    return any(b.kind in ("arm", "default") and b.head <= offset < b.start for b in model(ctx).branches)
+    spans = ctx.cache.get("bd_case_patterns")
+    if spans is None:
+        spans = sorted((b.head, b.start) for b in model(ctx).branches if b.kind in ("arm", "default") and b.head < b.start)
+        ctx.cache["bd_case_patterns"] = spans
+    i = bisect.bisect_right(spans, (offset, 1 << 62)) - 1
+    return i >= 0 and spans[i][0] <= offset < spans[i][1]
 
 
 def case_statements(ctx) -> list[tuple[int, int, str, list[Branch]]]:
@@ -762,12 +897,11 @@ def _bazel(ctx) -> list[list[Branch]]:
 
 def _depth(ctx, open_: int, offset: int) -> int:
     """Bracket depth of offset below the bracket opened at open_ (0 = directly inside)."""
+    pairs = _pairs(ctx)
     depth = 0
-    for o, c in _pairs(ctx):
-        if o <= open_:
-            continue
-        if o >= offset:
-            break
+    lo = bisect.bisect_right(pairs, (open_, 1 << 62))
+    hi = bisect.bisect_left(pairs, (offset, -1))
+    for o, c in pairs[lo:hi]:
         if c > offset:
             depth += 1
     return depth
@@ -841,6 +975,8 @@ def matching(ctx, open_: int, limit: int = 50000) -> int:
     return end if end != -1 and end - open_ <= limit else -1
 
 
+#: calls (and brackets) opened further back than this are not looked for
+_CALL_REACH = 8000
 _CALL_NAME = re.compile(r"([A-Za-z_][\w.]*)\s*$")
 
 
@@ -850,7 +986,8 @@ def enclosing_calls(ctx, offset: int) -> list[tuple[str, int, int]]:
     text = ctx.masked
     out = []
     i = bisect.bisect_right(pairs, (offset, 1 << 62))
-    for open_, end in reversed(pairs[:i]):
+    lo = bisect.bisect_left(pairs, (offset - _CALL_REACH, -1))
+    for open_, end in reversed(pairs[lo:i]):
         if open_ < offset < end and text[open_] == "(":
             m = _CALL_NAME.search(text, max(0, open_ - 80), open_)
             out.append((m.group(1) if m else "", open_, end))

@@ -18,6 +18,7 @@ then `if(WITH_AVX2)`) does not make its branch x86-only: the AArch64 build takes
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from archport.rules.build import _conditions as cond
@@ -58,6 +59,7 @@ _CROSS_CC = re.compile(
 _KEY_BEFORE = re.compile(r"(\w+)\s*[:+]?=?\s*$")
 _BAZEL_NAME = re.compile(r"\bname\s*=\s*[\"']([^\"'\n]+)[\"']")
 _SHELL_PROBE = re.compile(r"(?:/dev/null|conftest|\btry\b|\$test\.c|\btest\.c\b|-E\s+-|-fsyntax-only)")
+_REACH = 600
 _MESSAGE_LINE = re.compile(r"^[ \t]*@?[ \t]*(?:echo|printf|message|\$\((?:info|warning|error))\b")
 _CMAKE_OPTION = re.compile(r"^[ \t]*option[ \t]*\([ \t]*(\w+)[ \t]+(?:\"[^\"]*\"|\S+)[ \t]+ON[ \t]*\)", re.M | re.I)
 _MAKE_OPTION = re.compile(r"^(\w+)[ \t]*(?:\?|:)?=[ \t]*(?:1|yes|on|true|ON|YES|TRUE)[ \t]*$", re.M)
@@ -95,14 +97,20 @@ def skip_reason(ctx, start: int) -> str | None:
         return reason
     text = ctx.masked
     line_start, line_end = cond.logical_line(ctx, start)
-    line = text[line_start:line_end]
-    if _MESSAGE_LINE.match(line) or re.search(r"\b(?:echo|printf)\b[^;|&]*$", text[line_start:start]):
+    # long (minified or generated) lines: look at most _REACH characters around the flag
+    if start - line_start > _REACH:
+        line_start = text.rfind(" ", start - _REACH, start) + 1 or start - _REACH
+        clipped = True
+    else:
+        clipped = False
+    line = text[line_start : min(line_end, start + _REACH)]
+    if not clipped and _MESSAGE_LINE.match(line) or re.search(r"\b(?:echo|printf)\b[^;|&]*$", text[line_start:start]):
         return "message text"
     for m in _CROSS_CC.finditer(line):
         if (cond.names_x86(m.group()) or cond.names_other_platform(m.group())) and "aarch64" not in m.group():
             return f"non-AArch64 compiler `{m.group()}`"
     if ctx.language in ("make", "shell", "autoconf"):
-        m = _ASSIGN.match(line) or _TARGET_VAR.match(line)
+        m = None if clipped else _ASSIGN.match(line) or _TARGET_VAR.match(line)
         if m and (cond.names_x86(m.group(1)) or _PROBE_VARS.search(m.group(1))):
             return f"variable `{m.group(1)}`"
         if ctx.language in ("shell", "autoconf") and _SHELL_PROBE.search(line) and re.search(r"\$\{?CC\b|\$\{?CXX\b", line):
@@ -127,7 +135,7 @@ def skip_reason(ctx, start: int) -> str | None:
         if low in _PER_TARGET_CALLS and cond.names_x86(args):
             return f"x86 target or sources in `{name}`"
         if ctx.language == "bazel":
-            nm = _BAZEL_NAME.search(text, open_, end)
+            nm = _BAZEL_NAME.search(text, open_, min(end, open_ + 4000))
             if nm and cond.names_x86(nm.group(1)):
                 return f"x86 target `{nm.group(1)}`"
     if ctx.language in ("meson", "python", "bazel", "gyp") and calls is not None:
@@ -137,7 +145,7 @@ def skip_reason(ctx, start: int) -> str | None:
             m = _KEY_BEFORE.search(text, max(0, outer - 80), outer)
             if m and cond.names_x86(m.group(1)):
                 return f"variable `{m.group(1)}`"
-        m = _ASSIGN.match(line)
+        m = None if clipped else _ASSIGN.match(line)
         if m and cond.names_x86(m.group(1)):
             return f"variable `{m.group(1)}`"
     return None
@@ -166,24 +174,34 @@ def _option_on(ctx, text: str) -> str | None:
 
 
 def option_note(ctx, start: int) -> str:
-    """' (under `if(WITH_AVX2)`; option WITH_AVX2 defaults ON on every architecture)' or ''."""
-    for b in cond.model(ctx).enclosing(start):
+    """Why an x86-looking branch still reaches AArch64: an x86 option that defaults ON, or an
+    Arm switch the user must pass by hand; '' otherwise."""
+    model = cond.model(ctx)
+    branches = list(model.enclosing(start))
+    for t in [b for b in branches if b.kind == "target"]:
+        for use in model.target_uses(t)[:5]:
+            branches.extend(model.enclosing(use))
+    for b in branches:
         if b.kind in ("if", "elif") and b.platform() == cond.X86:
             word = _option_on(ctx, b.cond)
             if word:
                 return f" (it is set under `{' '.join(b.cond.split())[:40]}`, and option {word} defaults ON on every architecture)"
+        if b.kind in ("if", "elif"):
+            switch = model.arm_user_switch(b.cond)
+            if switch:
+                return f" (its branch is the default unless `{switch}` is set: a plain `make` on AArch64 takes it)"
     return ""
 
 
 def _outermost_bracket(ctx, offset: int) -> int:
     pairs = cond._pairs(ctx)
-    best = -1
-    for open_, end in pairs:
+    lo = bisect.bisect_left(pairs, (offset - cond._CALL_REACH, -1))
+    for open_, end in pairs[lo:]:
         if open_ >= offset:
             break
         if end > offset and ctx.masked[open_] in "[{":
             return open_
-    return best
+    return -1
 
 
 def in_probe_or_x86(ctx, start: int) -> bool:

@@ -80,12 +80,13 @@ class X86IsaCompilerFlag(Rule):
         what = {
             "word-size": "selects an x86 word size",
             "abi": "is x86 code-generation tuning",
-        }.get(group, "enables an x86 instruction-set extension")
+        }.get(group, "switches off an x86 instruction-set extension" if match.group(1).startswith("no-")
+              else "enables an x86 instruction-set extension")
         yield ctx.finding(
             self,
             match.start(),
             match.end(),
-            f"`{flag}` {what} and is applied on every architecture{_flags.option_note(ctx, match.start())}; "
+            f"`{flag}` {what} and reaches AArch64 builds{_flags.option_note(ctx, match.start())}; "
             f"AArch64 GCC stops with \"unrecognized command-line option '{flag}'\"",
             f"{advice}; keep the flag for x86 by putting it under an x86 condition",
             properties={"flag": flag, "kind": group},

@@ -74,7 +74,7 @@ class X86CpuNameFlag(Rule):
             self,
             match.start(),
             match.end(),
-            f"`{flag}` names an x86 processor and is applied on every architecture"
+            f"`{flag}` names an x86 processor and reaches AArch64 builds"
             f"{_flags.option_note(ctx, match.start())}; AArch64 GCC stops with "
             f"\"unknown value '{value}' for '-m{which}'\"",
             f"{advice}; keep `{flag}` for x86 under an x86 condition",

@@ -102,7 +102,7 @@ class IntelCompilerFlag(Rule):
                 self,
                 match.start(1),
                 match.end(1),
-                f"`{flag}` is an Intel compiler flag and is applied on every architecture; there is no Intel "
+                f"`{flag}` is an Intel compiler flag and reaches AArch64 builds; there is no Intel "
                 "compiler for AArch64, and GCC/Clang reject it",
                 advice,
                 properties={"flag": flag},

@@ -77,8 +77,8 @@ class X86CpuinfoField(Rule):
         line = src.line_of(match.start())
         first = max(1, line - 1)
         last = min(src.line_count, line + _WINDOW_LINES)
-        start = src.line_start(first)
-        end = src.line_start(last + 1) if last < src.line_count else len(ctx.masked)
+        start = max(src.line_start(first), match.start() - 400)
+        end = min(src.line_start(last + 1) if last < src.line_count else len(ctx.masked), match.end() + 800)
         window = ctx.masked[start:end]
         if _ARM_FIELD.search(window) or cond.x86_only_reason(ctx, match.start()) is not None:
             return
