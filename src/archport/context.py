@@ -50,8 +50,16 @@ class RuleContext:
         self._conditionals: Conditionals | None = None
         #: per-file scratch space that rules may share (e.g. an index built once per file)
         self.cache: dict[str, Any] = {}
+        #: why the file could not be parsed (e.g. a malformed manifest), once per message;
+        #: reported as `parse` errors, and the scan goes on
+        self.parse_errors: list[str] = []
         self._tree: ts.Tree | None = None
         self._data: bytes | None = None
+
+    def parse_error(self, message: str) -> None:
+        """Report that this file could not be parsed (one `errors` entry per distinct message)."""
+        if message not in self.parse_errors:
+            self.parse_errors.append(message)
 
     # -- text ----------------------------------------------------------------------------------
 

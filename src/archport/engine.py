@@ -157,6 +157,7 @@ class FileScanner:
             except Exception as exc:  # a rule bug must not stop the scan
                 result.errors.append(ScanError(rel_path, "rule", f"{rule.code} failed: {type(exc).__name__}: {exc}"))
         result.parsed = ctx._tree is not None
+        result.errors.extend(ScanError(rel_path, "parse", message) for message in ctx.parse_errors)
 
         suppressions, malformed = parse_suppressions(source) if SUPPRESSION_KEY in hits else ([], [])
         findings = apply_suppressions(findings, suppressions)

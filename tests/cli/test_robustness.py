@@ -256,3 +256,23 @@ def test_text_output_of_a_long_line_stays_small(tmp_path):
     n_findings = proc.stdout.count("min.c:")
     # about 1 KB per finding is plenty; printing the 22 KB line for each finding is not
     assert len(proc.stdout) < 4096 * max(n_findings, 1), (n_findings, len(proc.stdout))
+
+
+def test_malformed_manifests_and_pipelines_are_parse_errors(tmp_path):
+    """A broken manifest or CI file is one `parse` error each; the rest of the tree is
+    still scanned and reported."""
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "ci.yml").write_text("jobs:\n  a: [\n   runs-on: ubuntu\n")
+    (tmp_path / "package.json").write_text('{"dependencies": ')
+    (tmp_path / "pyproject.toml").write_text("[project\nname=\n")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "deploy.yaml").write_text("image: {{ .Values.image }}:amd64\n  bad: [\n")
+    (tmp_path / "Dockerfile").write_text("FROM --platform=linux/amd64 ubuntu:22.04\n")
+    import archport
+
+    report = archport.scan(tmp_path, jobs=1)
+    errors = sorted((e.path, e.stage) for e in report.errors)
+    assert errors == [(".github/workflows/ci.yml", "parse"), ("package.json", "parse"), ("pyproject.toml", "parse")]
+    messages = {e.path: e.message for e in report.errors}
+    assert "line 4" in messages[".github/workflows/ci.yml"] and "<unicode string>" not in messages[".github/workflows/ci.yml"]
+    assert [f.code for f in report.active] == ["CT701"]

@@ -311,13 +311,25 @@ def load_yaml(ctx) -> YamlFile:
     if got is not None:
         return got
     docs = []
+    by_path = yaml_kind_by_path(ctx.path)
     try:
         docs = [d for d in yaml.compose_all(ctx.text, Loader=_Loader) if d is not None]
-    except (yaml.YAMLError, ValueError, RecursionError):
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
         docs = []
-    kind = yaml_kind_by_path(ctx.path) or _kind_by_content(docs)
+        if by_path:  # a pipeline or compose file must be YAML; other .yml may be templates
+            ctx.parse_error(f"cannot parse {by_path} YAML: {_yaml_problem(exc)}")
+    kind = by_path or _kind_by_content(docs)
     got = ctx.cache["ct.yaml"] = YamlFile(kind, docs)
     return got
+
+
+def _yaml_problem(exc: Exception) -> str:
+    """PyYAML's problem and its line, without the parser's internal stream name."""
+    problem = getattr(exc, "problem", None)
+    mark = getattr(exc, "problem_mark", None)
+    if problem and mark is not None:
+        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
+    return " ".join(str(exc).split())[:200]
 
 
 def mapping_get(node, key: str):
