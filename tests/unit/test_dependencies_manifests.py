@@ -100,3 +100,10 @@ def test_knowledge_base_is_well_formed_and_large_enough():
             assert not knowledge.older(e["ecosystem"], e["first_aarch64"], e["x86_64_from"]), e["name"]
     # DP510 owns the Intel math packages
     assert not seen & {("pypi", "mkl"), ("pypi", "intel-openmp")}
+
+
+def test_byte_order_mark_is_not_a_parse_error():
+    from archport.dependencies.manifests import dependencies
+
+    deps = dependencies("package.json", "json", '\ufeff{"dependencies": {"sharp": "0.25.0"}}')
+    assert [d.name for d in deps] == ["sharp"]

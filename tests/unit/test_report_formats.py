@@ -426,3 +426,17 @@ def test_json_report_of_an_undecodable_file_name_reads_back_as_the_same_name():
 def test_finding_from_dict_is_the_inverse_of_to_dict():
     for f in full_report().findings:
         assert Finding.from_dict(json.loads(json.dumps(f.to_dict()))) == f
+
+
+def test_csv_guards_formula_cells():
+    """Paths and messages come from the scanned tree: a cell a spreadsheet would run as a
+    formula is written with a leading apostrophe; ordinary text is unchanged."""
+    report = Report(root="/nonexistent/tree")
+    report.findings = [
+        finding(path="=HYPERLINK(\"http://x\")", message="-2+3", help="@SUM(A1)"),
+        finding(path="src/a.c", message="`-march` is x86", help="use NEON"),
+    ]
+    rows = read_csv(csv_format.render(report))
+    assert rows[0]["path"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[0]["message"] == "'-2+3" and rows[0]["help"] == "'@SUM(A1)"
+    assert rows[1]["path"] == "src/a.c" and rows[1]["message"] == "`-march` is x86"

@@ -771,6 +771,6 @@ def dependencies(path: str, language: str, text: str) -> list[Dependency]:
     if parser is None:
         return []
     try:
-        return parser(text)
+        return parser(text.removeprefix("\ufeff"))  # a UTF-8 byte-order mark is not JSON/TOML
     except (ValueError, tomllib.TOMLDecodeError, yaml.YAMLError, configparser.Error, expat.ExpatError) as exc:
         raise ValueError(f"cannot parse {path.rsplit('/', 1)[-1]}: {exc}") from None
