@@ -128,7 +128,7 @@ class FileScanner:
         entry = self.compdb.entry_for(abs_path) if self.compdb is not None else None
         # in deep mode, rules that learn types from headers see the file even without their literal
         rules = [r for r in self.rules_by_language.get(language.name, ())
-                 if r.code in hits or entry is not None and getattr(r, "deep_offer", False)]
+                 if r.code in hits or entry is not None and r.deep_offer]
         if not rules and SUPPRESSION_KEY not in hits:
             return result
         source = SourceFile(rel_path, language.name, text, encoding=encoding)

@@ -98,6 +98,12 @@ class Rule:
     produced_by: ClassVar[str] = "scan"
     #: settings a user may change in `[tool.archport.rules.CODE]`, by kebab-case name
     options: ClassVar[dict[str, Option]] = {}
+    #: deep mode (libclang): offer the rule every file of the compilation database, even one
+    #: without its prefilter literal, since the type it looks for may come from a header
+    deep_offer: ClassVar[bool] = False
+    #: files written beside the documentation example when it is checked (package-level
+    #: rules such as Go's read their neighbours), name -> text
+    example_siblings: ClassVar[dict[str, str]] = {}
 
     def check_match(self, ctx: RuleContext, match: re.Match) -> Iterable[Finding]:
         return ()

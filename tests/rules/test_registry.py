@@ -75,7 +75,7 @@ def test_doc_examples(rule, tmp_path):
             assert bool([f for f in report.active if f.code == rule.code]) == flagged, f"{rule.code} {name} example"
             continue
         folder = tmp_path
-        siblings = getattr(rule, "example_siblings", {})  # package-level rules read neighbouring files
+        siblings = rule.example_siblings  # package-level rules read neighbouring files
         if siblings:
             folder = tmp_path / name
             folder.mkdir()
