@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from archport.artifacts.platforms import X86_WORD
+
 if TYPE_CHECKING:
     import tree_sitter as ts
 
@@ -33,8 +35,14 @@ _OTHER_NAMES = frozenset({
 #: C# System.Runtime.InteropServices.Architecture members
 _CS_ENUM = {"X64": "x86", "X86": "x86", "Arm": "arm", "Arm64": "arm", "Armv6": "arm", "Wasm": "other",
             "S390x": "other", "LoongArch64": "other", "Ppc64le": "other", "RiscV64": "other"}
-_X86_TOKEN = re.compile(r"(?i)(?<![a-z0-9])(?:x86[_-]?64|x86|amd64|x64|i[3-6]86|ia32)(?![a-z0-9])")
+#: an x86 architecture word (the one shared definition; it also knows `intel64`)
+_X86_TOKEN = X86_WORD
 _ARM_TOKEN = re.compile(r"(?i)(?<![a-z0-9])(?:aarch64|arm64|armv\d\w*|arm(?:hf|el)?)(?![a-z0-9])")
+#: a string literal that names an Arm architecture (`"aarch64"`, `"linux-arm64"`), and C#'s Architecture.Arm*
+_ARM_STRING = re.compile(
+    r"[\"'](?:[^\"'\n]{0,40}?[^a-zA-Z0-9])?(?:aarch64|arm64|ARM64|AArch64|Arm64|armv[5-9]\w*|arm)(?:[^a-zA-Z0-9][^\"'\n]{0,40})?[\"']"
+)
+_CS_ARM_MEMBER = re.compile(r"\bArchitecture\s*\.\s*Arm")
 
 
 def arch_class(value: str) -> str | None:
@@ -232,8 +240,7 @@ class ArchGates:
                                      if c.type not in ("function_definition", "class_definition", "decorated_definition"))
             else:
                 segment = self.data[key[0] : key[1]].decode("utf-8", errors="replace")
-            cache[key] = bool(re.search(r"[\"'](?:[^\"'\n]{0,40}?[^a-zA-Z0-9])?(?:aarch64|arm64|ARM64|AArch64|Arm64|armv[5-9]\w*|arm)(?:[^a-zA-Z0-9][^\"'\n]{0,40})?[\"']", segment)
-                              or (self.g is CSHARP and re.search(r"\bArchitecture\s*\.\s*Arm", segment)))
+            cache[key] = bool(_ARM_STRING.search(segment) or (self.g is CSHARP and _CS_ARM_MEMBER.search(segment)))
         return cache[key]
 
     # -- references and variables ---------------------------------------------------------------

@@ -306,13 +306,6 @@ class Model:
             return True
         return False
 
-    def target_switched(self, target: Branch) -> bool:
-        for use in self.target_uses(target):
-            for b in self.enclosing(use):
-                if b.kind in ("if", "elif") and self.arm_user_switch(b.cond):
-                    return True
-        return False
-
     def target_uses(self, target: Branch, assignments_only: bool = False) -> list[int]:
         """Where the targets are pulled into a build: variable assignments (`OBJS += x.o`) and
         prerequisite lists of other rules; not `.PHONY`, not recipes (`$(MAKE) all32`)."""

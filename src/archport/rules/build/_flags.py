@@ -204,10 +204,6 @@ def _outermost_bracket(ctx, offset: int) -> int:
     return -1
 
 
-def in_probe_or_x86(ctx, start: int) -> bool:
-    return skip_reason(ctx, start) is not None
-
-
 #: the build-file kinds whose flags these rules read
 FLAG_LANGUAGES = frozenset({"make", "cmake", "meson", "bazel", "autoconf", "shell", "python", "gyp"})
 _AUTOCONF_M4 = re.compile(r"\b(?:AC|AM|AS|AX|LT|m4|PKG)_[A-Za-z_]+|^dnl\b", re.M)

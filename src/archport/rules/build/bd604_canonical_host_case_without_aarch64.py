@@ -3,7 +3,7 @@ from __future__ import annotations
 from archport.model import Confidence, Impact, Severity
 from archport.rule import Rule
 from archport.rules.build import _conditions as cond
-from archport.rules.build import _detect, _flags
+from archport.rules.build import _detect
 
 
 class CanonicalHostCaseWithoutAarch64(Rule):

@@ -79,6 +79,7 @@ def logical_line(text: str, offset: int, lo: int = 0, hi: int | None = None, con
 
 
 _SHELL_KEYWORD = re.compile(r"(?<![\w$.{/-])(case|esac|if|fi)(?![\w-])")
+_HEAD_END = {"case": re.compile(r"\bin\b"), "if": re.compile(r"\bthen\b")}
 
 
 @dataclass
@@ -102,12 +103,13 @@ def shell_blocks(masked: str, lo: int = 0, hi: int | None = None) -> list[Block]
         while stack:
             kind, start = stack.pop()
             if kind == opener:
-                stop = re.compile(r"\bin\b" if kind == "case" else r"\bthen\b").search(masked, start, m.end())
+                stop = _HEAD_END[kind].search(masked, start, m.end())
                 blocks.append(Block(start, stop.start() if stop else start, m.end()))
                 break
     return blocks
 
 
+_ARCH_HEAD = re.compile(r"(?i)arch|matrix|runner")
 _GIVES_UP = re.compile(r"(?i)\bexit\s+[1-9]|\breturn\s+1\b|unsupported|not\s+supported")
 
 
@@ -123,7 +125,7 @@ def in_arch_branch(masked: str, offset: int, blocks: list[Block]) -> bool | None
         # the architecture, or a CI matrix entry / runner (which of them are arm64 is not known here)
         arch_head = (
             ARCH_VARIABLE.search(head) or X86_TOKEN.search(head) or ARM_WORD.search(head)
-            or re.search(r"(?i)arch|matrix|runner", head)
+            or _ARCH_HEAD.search(head)
         )
         if not arch_head and not (is_case and X86_TOKEN.search(masked, b.start, b.end)):
             continue

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from archport.rules.containers._common import arm_variant
+
 _DOCKER_HUB = ("docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com")
 
 
@@ -127,7 +129,6 @@ AMD64_ONLY_IMAGES: tuple[AmdOnlyImage, ...] = (
 #: an architecture named in an image's repository or tag
 _X86_NAME = re.compile(r"(?i)(?<![a-z0-9])(x86[_-]64|amd64|x64|i386|i686)(?![a-z0-9])")
 _ARCH_NAMESPACES = {"amd64": "arm64v8", "winamd64": None, "i386": "arm64v8"}
-_ARM_FOR = {"x86_64": "aarch64", "x86-64": "aarch64", "amd64": "arm64", "x64": "arm64"}
 
 
 @dataclass(frozen=True)
@@ -159,9 +160,8 @@ def amd64_only(ref: ImageRef) -> Amd64OnlyVerdict | None:
         m = _X86_NAME.search(value)
         if m:
             token = m.group(1)
-            arm = _ARM_FOR.get(token.lower())
-            if arm is not None:
-                swapped = value[: m.start(1)] + (arm.upper() if token.isupper() else arm) + value[m.end(1) :]
+            swapped = arm_variant(value, m.start(1), m.end(1))
+            if swapped is not None:
                 instead = f"use the multi-arch {where} if there is one, or the arm64 build (likely `{swapped}`)"
             else:
                 instead = f"use the multi-arch {where} if there is one, or an arm64 build"

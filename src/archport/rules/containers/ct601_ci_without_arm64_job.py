@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -8,8 +9,6 @@ import yaml
 from archport.model import Confidence, Impact, Severity
 from archport.rule import Rule
 from archport.rules.containers._common import (
-    ARM_RUNNER,
-    ARM_WORD,
     load_yaml,
     mapping_get,
     mapping_items,
@@ -41,7 +40,6 @@ _HOUSEKEEPING = re.compile(
 )
 #: analysis-only jobs: their architecture does not matter
 _ANALYSIS = re.compile(r"(?i)codeql|coverity|sonar|semgrep|spell|lint|clang-format|codespell|scorecard|dependency-review|fossa")
-_ARM_MACOS = re.compile(r"(?i)\bmacos-(?:latest|1[4-9]|2\d)(?:-\w+)?\b")
 _GITLAB_RESERVED = frozenset(
     {"stages", "variables", "include", "default", "workflow", "image", "services", "before_script", "after_script",
      "cache", "types", "pages_deploy"}
@@ -72,8 +70,17 @@ def _runs_where(ctx, pipeline: str) -> bool:
     return True
 
 
-def _has_arm(text: str) -> bool:
-    return runs_on_arm(text)
+@functools.lru_cache(maxsize=256)
+def _workflow_runs_on_arm(path: str, mtime: int, size: int) -> bool:
+    """Whether a workflow file (outside comments) runs something on arm64; read once per
+    version of the file, not once per sibling that asks."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read(1_000_000)
+    except OSError:
+        return False
+    body = "\n".join(line.split(" #", 1)[0] for line in text.splitlines() if not line.lstrip().startswith("#"))
+    return runs_on_arm(body)
 
 
 class CiWithoutArm64Job(Rule):
@@ -155,7 +162,7 @@ class CiWithoutArm64Job(Rule):
     respect_preprocessor = False
 
     def check_file(self, ctx):
-        if _has_arm(ctx.masked):
+        if runs_on_arm(ctx.masked):
             return
         if ctx.language == "groovy":
             m = _JENKINS_STAGE.search(ctx.masked)
@@ -290,18 +297,16 @@ class CiWithoutArm64Job(Rule):
         except OSError:
             return False
         me = os.path.basename(ctx.abs_path)
+        key = []
         for name in names:
             if name == me or not name.endswith((".yml", ".yaml")):
                 continue
             try:
-                with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as fh:
-                    text = fh.read(1_000_000)
+                st = os.stat(os.path.join(folder, name))
             except OSError:
                 continue
-            body = "\n".join(line.split(" #", 1)[0] for line in text.splitlines() if not line.lstrip().startswith("#"))
-            if _has_arm(body):
-                return True
-        return False
+            key.append((name, st.st_mtime_ns, st.st_size))
+        return any(_workflow_runs_on_arm(os.path.join(folder, name), mtime, size) for name, mtime, size in key)
 
     # -- GitLab ---------------------------------------------------------------------------------
 

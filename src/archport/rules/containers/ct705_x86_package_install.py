@@ -12,7 +12,6 @@ _SPECS = re.compile(
     r"|(?P<src>\[[^\]\n]*?\barch=(?P<srcarch>[\w,]+)[^\]\n]*\])"
     r"|(?P<rpm>(?<![\w.$/-])[a-zA-Z0-9][\w+.-]*\.(?P<rpmarch>x86_64|i686)(?![\w.-]))"
 )
-_APT = re.compile(r"\b(?:apt-get|apt|aptitude|dpkg|apt-cache|apt-mark)\b")
 _APT_INSTALL = re.compile(r"\b(?:apt-get|apt|aptitude)\b[^\n]*?\binstall\b")
 _SEPARATOR = re.compile(r"&&|\|\||[;|]")
 

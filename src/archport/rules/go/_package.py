@@ -15,7 +15,6 @@ from archport.source import SourceFile
 _READ_LIMIT = 4 << 20
 _PACKAGE = re.compile(r"^package[ \t]+(\w+)", re.M)
 _FUNC = re.compile(r"^func[ \t]+(\w+)[ \t]*(?:\[[^\]\n]*\][ \t]*)?\(", re.M)
-_METHOD = re.compile(r"^func[ \t]*\(", re.M)
 _SINGLE = re.compile(r"^(?:type|var|const)[ \t]+(\w+(?:[ \t]*,[ \t]*\w+)*)", re.M)
 _GROUP = re.compile(r"^(?:type|var|const)[ \t]*\(", re.M)
 _GROUP_ITEM = re.compile(r"^[ \t]+(\w+(?:[ \t]*,[ \t]*\w+)*)", re.M)
@@ -118,6 +117,22 @@ def parse_go(name: str, path: str, text: str) -> GoFile:
     return gf
 
 
+def here(ctx) -> GoFile:
+    """The scanned file itself, parsed once and shared by the GO rules."""
+    gf = ctx.cache.get("go.here")
+    if gf is None:
+        gf = ctx.cache["go.here"] = parse_go(ctx.path.rsplit("/", 1)[-1], ctx.abs_path, ctx.text)
+    return gf
+
+
+def package(ctx) -> dict[str, GoFile]:
+    """`package_of` the scanned file, looked up once per file for all the GO rules."""
+    files = ctx.cache.get("go.package")
+    if files is None:
+        files = ctx.cache["go.package"] = package_of(ctx.abs_path) if ctx.abs_path else {}
+    return files
+
+
 def uses_cgo(text: str) -> bool:
     return _IMPORT_C.search(text) is not None
 
@@ -167,6 +182,8 @@ def _package_cached(directory: str, key: tuple) -> dict[str, GoFile]:
 def identifier_uses(masked: str, name: str) -> list[int]:
     """Offsets where `name` is used as a package-level identifier (not as a selector `x.name`,
     a struct key `name:`, or a field or parameter declaration `name Type`)."""
+    if name not in masked:
+        return []
     out = []
     pattern = r"(?<![\w.])" + re.escape(name) + r"\b(?![ \t]*:[^=])(?![ \t]+(?:\*[A-Za-z_]|\[\]|[A-Za-z_]))"
     for m in re.finditer(pattern, masked):

@@ -75,11 +75,11 @@ class AssemblyFunctionWithoutArm64Implementation(Rule):
     def check_file(self, ctx):
         if ctx.path.endswith("_test.go"):
             return
-        here = _package.parse_go(ctx.path.rsplit("/", 1)[-1], ctx.abs_path, ctx.text)
+        here = _package.here(ctx)
         candidates = {n: off for n, off in here.bodyless.items() if n not in here.linknamed}
         if not here.arm64 or not candidates:
             return
-        files = _package.package_of(ctx.abs_path)
+        files = _package.package(ctx)
         arm_files = [f for f in files.values() if f.arm64 and f.name != here.name]
         for fname, offset in sorted(candidates.items(), key=lambda kv: kv[1]):
             if any(fname in f.text_symbols or (fname in f.names and fname not in f.bodyless) for f in arm_files):

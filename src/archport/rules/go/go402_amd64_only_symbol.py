@@ -86,10 +86,10 @@ class Amd64OnlySymbol(Rule):
         name = ctx.path.rsplit("/", 1)[-1]
         if name.endswith("_test.go"):
             return
-        here = _package.parse_go(name, ctx.abs_path, ctx.text)
+        here = _package.here(ctx)
         if not here.arm64:
             return
-        files = _package.package_of(ctx.abs_path)
+        files = _package.package(ctx)
         amd64_only = [f for f in files.values() if not f.assembly and not f.arm64 and f.x86_64]
         if not amd64_only or _package.internal_unused_on_arm64(os.path.dirname(ctx.abs_path)):
             return

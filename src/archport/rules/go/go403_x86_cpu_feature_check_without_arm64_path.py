@@ -213,7 +213,7 @@ class X86CpuFeatureCheckWithoutArm64Path(Rule):
     def _package_has_arm64(self, ctx) -> bool:
         if not ctx.abs_path:
             return False
-        for gf in _package.package_of(ctx.abs_path).values():
+        for gf in _package.package(ctx).values():
             if gf.arm64 and not gf.x86_64:
                 return True
         return False

@@ -17,7 +17,6 @@ from archport.source import SourceFile
 _ATTR_START = re.compile(r"#!?\[")
 _CFG_ATTR = re.compile(r"#(!?)\[\s*cfg\s*\(")
 _CFG_IF = re.compile(r"\bcfg_if\s*!\s*$|\bcfg_if::cfg_if\s*!\s*$")
-_BRANCH = re.compile(r"^\s*(?:else\s+)?if\s+#\[\s*cfg\s*\(|^\s*else\s*$")
 _SCAN_LIMIT = 4000
 _READ_LIMIT = 2 << 20
 

@@ -113,7 +113,6 @@ class X86OnlyCfgItemWithoutAlternative(Rule):
         if cfg.file_arm64() is False:
             return
         items: dict[str, list[tuple[int, int, str, str]]] = {}  # name -> [(decl offset, end, kind, pred)]
-        declared_elsewhere: dict[str, bool] = {}
         for m in _CFG_ATTR.finditer(masked):
             if masked[m.start() : m.start() + 2] == "#!":
                 continue

@@ -8,7 +8,6 @@ from archport.rule import Rule
 from archport.rules.build._tables import X86_CPUS
 from archport.rules.rust.rs404_x86_target_feature_attribute import is_x86_feature
 
-_CPU = re.compile(r"(?:x86-64(?:-v[1-4])?|" + X86_CPUS.pattern[3:-1] + r")")
 _SECTION = re.compile(r"^[ \t]*\[([^\]\n]+(?:\][^\]\n]*)?)\][ \t]*$", re.M)
 _ADVICE = (
     "scope x86 code-generation flags to x86 targets: in `.cargo/config.toml` under "
@@ -75,7 +74,7 @@ class X86Rustflags(Rule):
     def check_match(self, ctx, match):
         value = match.group("value")
         if match.group("kind") == "cpu":
-            if not _CPU.fullmatch(value.lower()):
+            if not X86_CPUS.fullmatch(value.lower()):
                 return
             found = [value]
             what = f"`target-cpu={value}` is an x86 CPU: rustc for aarch64 ignores it (\"not a recognized processor\")"
