@@ -1104,7 +1104,6 @@ def fallback(family: str) -> str:
 
 
 _KMASK = re.compile(r"^_(?:k\w+|cvtmask\d+_u\d+|cvtu\d+_mask\d+|load_mask\d+|store_mask\d+)$")
-_MMX_ALIAS = re.compile(r"^_m_p")
 
 
 def lookup(name: str) -> Equivalent | None:

@@ -28,14 +28,7 @@ def squash(s: str) -> str:
     return "".join(s.split())
 
 
-def char_offset(ctx, byte: int) -> int:
-    """Character offset of a byte offset of ctx.data."""
-    ascii_ = ctx.cache.get("_conc_ascii")
-    if ascii_ is None:
-        ascii_ = ctx.cache["_conc_ascii"] = ctx.text.isascii()
-    if ascii_:
-        return byte
-    return len(ctx.data[:byte].decode(ctx.source.encoding, errors="surrogateescape"))
+char_offset = _deep.char_offset  # re-exported: the CC30x rules call cc.char_offset
 
 
 def line_of_byte(ctx, byte: int) -> int:
@@ -547,14 +540,6 @@ def signal_handlers(ctx) -> frozenset[str]:
                 names.add(m.group(1) or m.group(2))
         found = ctx.cache["_conc_signal"] = frozenset(names)
     return found
-
-
-def calls(fn: Function, name: str) -> bool:
-    """Whether fn's body calls `name` directly."""
-    if not name:
-        return False
-    body = text(fn.body)
-    return re.search(r"\b%s\s*\(" % re.escape(name), body) is not None
 
 
 _CALL_SITE = re.compile(r"([A-Za-z_]\w*)\s*\(")

@@ -28,8 +28,3 @@ def char_offset(ctx, byte: int) -> int:
     if ascii_:
         return byte
     return len(ctx.data[:byte].decode(ctx.source.encoding, errors="surrogateescape"))
-
-
-def with_analysis(ctx, properties: dict) -> dict:
-    """properties plus {"analysis": "libclang"} when the file has libclang facts."""
-    return {**properties, **ANALYSIS} if parsed(ctx) is not None else properties

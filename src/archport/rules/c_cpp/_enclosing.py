@@ -12,22 +12,33 @@ _TEST_DIRECTIVE = re.compile(r"[ \t]*#[ \t]*(?:if|ifdef|ifndef|elif|elifdef|elif
 _MAX_SPAN = 20000
 
 
-def enclosing_conditions(ctx, offset: int) -> list[str]:
-    """The condition texts of every chain around offset: for each branch that contains it, that
-    branch's directive and those of the branches before it in the same chain."""
+def enclosing_branches(ctx, offset: int) -> list[tuple[object, int]]:
+    """(chain, branch position) of every conditional branch whose body contains offset,
+    innermost first."""
     conditionals = ctx.conditionals
     if conditionals is None or not conditionals.chains:
         return []
     starts, branches, where = _branch_index(ctx, conditionals)
     i = bisect.bisect_right(starts, offset) - 1
     branch = branches[i] if i >= 0 else None
-    out: list[str] = []
+    out = []
     while branch is not None:
         chain, index = where[id(branch)]
         if branch.body_start <= offset < branch.body_end:
-            out.extend(conditionals.directives[b.directive].arg for b in chain.branches[: index + 1])
+            out.append((chain, index))
         branch = chain.parent
     return out
+
+
+def enclosing_conditions(ctx, offset: int) -> list[str]:
+    """The condition texts of every chain around offset: for each branch that contains it, that
+    branch's directive and those of the branches before it in the same chain."""
+    directives = ctx.conditionals.directives if ctx.conditionals is not None else ()
+    return [
+        directives[b.directive].arg
+        for chain, index in enclosing_branches(ctx, offset)
+        for b in chain.branches[: index + 1]
+    ]
 
 
 def _branch_index(ctx, conditionals):

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from archport import mathlibs
 from archport.model import Confidence, Finding, Severity
 from archport.preprocessor import State
-from archport.rules.c_cpp._x86_runtime import definition_body, reference_kind
+from archport.rules.c_cpp._enclosing import enclosing_branches
+from archport.rules.c_cpp._x86_runtime import SIMDE_ALIASES, definition_body, reference_kind
 
 _INCLUDE = re.compile(r"^[ \t]*#[ \t]*include(?:_next)?[ \t]*([<\"])([^>\"\n]+)[>\"]", re.M)
 #: identifiers only MKL defines: a file using one of them uses MKL
@@ -29,7 +30,6 @@ _IPP_ONLY = re.compile(
 _SWITCH = re.compile(r"\b\w*(?:MKL|IPP|SVML|IOMP)\w*\b")
 _NEGATED = re.compile(r"!\s*(?:defined\s*\(?\s*)?\w*(?:MKL|IPP|SVML|IOMP)")
 _SIMDE_SVML = re.compile(r"^[ \t]*#[ \t]*include[ \t]*[<\"](?:[^>\"\n]*/)?simde/x86/svml\.h[>\"]", re.M)
-_SIMDE_ALIASES = re.compile(r"^[ \t]*#[ \t]*define[ \t]+SIMDE_ENABLE_NATIVE_ALIASES\b", re.M)
 
 
 def _cache(ctx) -> dict:
@@ -83,7 +83,7 @@ def simde_svml(ctx) -> bool:
     """The file keeps the SVML names on AArch64 through SIMDe (`simde/x86/svml.h` with native
     aliases)."""
     text = ctx.text
-    return "simde" in text and bool(_SIMDE_ALIASES.search(text)) and any(
+    return "simde" in text and bool(SIMDE_ALIASES.search(text)) and any(
         ctx.arm_state(m.start()) is not State.INACTIVE for m in _SIMDE_SVML.finditer(text)
     )
 
@@ -93,20 +93,8 @@ def project_switch(ctx, offset: int) -> tuple[str, bool] | None:
     selects the Intel library (`#ifdef USE_MKL`, `#if defined(HAVE_IPP) && ...`): the AArch64
     build leaves such a switch off. has_alternative: the same #if chain has an `#else`/`#elif`
     branch that builds without the library."""
-    conditionals = ctx.conditionals
-    if conditionals is None or not conditionals.chains:
-        return None
-    cache = _cache(ctx)
-    spans = cache.get("branches")
-    if spans is None:
-        spans = cache["branches"] = [
-            (b.body_start, b.body_end, chain, i)
-            for chain in conditionals.chains
-            for i, b in enumerate(chain.branches)
-        ]
-    containing = sorted((s for s in spans if s[0] <= offset < s[1]), key=lambda s: -s[0])
-    for _, _, chain, index in containing:
-        directive = conditionals.directives[chain.branches[index].directive]
+    for chain, index in enclosing_branches(ctx, offset):
+        directive = ctx.conditionals.directives[chain.branches[index].directive]
         if directive.kind not in ("if", "ifdef", "elif", "elifdef"):
             continue
         m = _SWITCH.search(directive.arg)

@@ -13,7 +13,7 @@ import re
 from archport.buildflags import char_signedness_flag
 from archport.model import Severity
 from archport.rules.c_cpp._char_screen import INT_TYPES, candidates
-from archport.rules.c_cpp._deep import ANALYSIS
+from archport.rules.c_cpp._deep import ANALYSIS, char_offset
 from archport.rules.c_cpp._deep import parsed as deep_parsed
 from archport.rules.c_cpp._symbols import char_symbols
 
@@ -40,15 +40,7 @@ def node_at(ctx, start: int, end: int):
 
 def char_span(ctx, node) -> tuple[int, int]:
     """Character offsets of a node."""
-    text = ctx.source.text
-    ascii_text = ctx.cache.get("_ascii")
-    if ascii_text is None:
-        ascii_text = ctx.cache["_ascii"] = text.isascii()
-    if ascii_text:
-        return node.start_byte, node.end_byte
-    data, enc = ctx.data, ctx.source.encoding
-    start = len(data[: node.start_byte].decode(enc, errors="surrogateescape"))
-    return start, start + len(data[node.start_byte : node.end_byte].decode(enc, errors="surrogateescape"))
+    return char_offset(ctx, node.start_byte), char_offset(ctx, node.end_byte)
 
 
 def strip_parens(node):

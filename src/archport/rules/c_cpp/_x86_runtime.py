@@ -8,6 +8,7 @@ import bisect
 import re
 
 from archport.preprocessor import State
+from archport.rules.c_cpp._deep import char_offset
 
 
 def file_cache(ctx) -> dict:
@@ -229,6 +230,10 @@ _TRANSLATION_INCLUDE = re.compile(
 )
 
 
+#: SIMDe defines the x86 names themselves (not only simde_mm_*) only with this macro
+SIMDE_ALIASES = re.compile(r"^[ \t]*#[ \t]*define[ \t]+SIMDE_ENABLE_NATIVE_ALIASES\b", re.M)
+
+
 def includes_translation_header(ctx) -> bool:
     """The file includes an SSE-to-NEON translation header (sse2neon.h, SIMDe), in code an
     AArch64 build compiles; such headers define many x86 intrinsic names for AArch64."""
@@ -253,7 +258,7 @@ def function_span(ctx, offset: int) -> tuple[int, int] | None:
         while node is not None and node.type != "function_definition":
             node = node.parent
         if node is not None:
-            return _char_span(ctx, node.start_byte, node.end_byte)
+            return char_offset(ctx, node.start_byte), char_offset(ctx, node.end_byte)
     blocks = _top_level_blocks(ctx)
     i = bisect.bisect_right(blocks, (offset, float("inf"))) - 1
     if i >= 0 and blocks[i][0] <= offset < blocks[i][1]:
@@ -282,16 +287,6 @@ def _top_level_blocks(ctx) -> list[tuple[int, int]]:
     return cache["blocks"]
 
 
-def _char_span(ctx, start_byte: int, end_byte: int) -> tuple[int, int]:
-    if ctx.source.text.isascii():
-        return start_byte, end_byte
-    data = ctx.data
-    enc = ctx.source.encoding
-    start = len(data[:start_byte].decode(enc, errors="surrogateescape"))
-    end = start + len(data[start_byte:end_byte].decode(enc, errors="surrogateescape"))
-    return start, end
-
-
 def function_bodies(ctx, name: str) -> list[tuple[int, int]]:
     """Spans of the bodies of functions named `name` defined in this file."""
     cache = file_cache(ctx)
@@ -306,9 +301,16 @@ def function_bodies(ctx, name: str) -> list[tuple[int, int]]:
     return cache[key]
 
 
+_NON_SPACE = re.compile(r"\S")
+
+
 def shorten(text: str, limit: int = 60) -> str:
-    text = " ".join(text[: limit * 4].split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    """text on one line, cut to `limit` characters with `...` (only the first limit * 4
+    characters are looked at, so a huge span stays cheap)."""
+    short = " ".join(text[: limit * 4].split())
+    if len(short) <= limit and not _NON_SPACE.search(text, limit * 4):
+        return short
+    return short[: limit - 3] + "..."
 
 
 _IDENT_ARG = re.compile(r"\s*([A-Za-z_]\w*)\s*$")

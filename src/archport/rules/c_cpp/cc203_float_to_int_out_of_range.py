@@ -6,6 +6,7 @@ import struct
 from archport.model import Confidence, Impact, Severity
 from archport.rule import Rule
 from archport.rules.c_cpp import _deep, _scope
+from archport.rules.c_cpp._x86_runtime import shorten
 
 _UNSIGNED = {
     8: r"uint8_t|unsigned\s+char|u_int8_t|u8|U8|BYTE|UINT8|Uint8|guint8|uchar|uint8",
@@ -180,7 +181,7 @@ class FloatToIntOutOfRange(Rule):
             return
         if negative and _compared_before(ctx, operand, start):
             return
-        shown = _shorten(f"({type_text}){operand.strip()}")
+        shown = shorten(f"({type_text}){operand.strip()}")
         cast = _deep_cast(ctx, start) if _deep.parsed(ctx) is not None else None
         deep_props = {**_deep.ANALYSIS, "source_type": cast[0]} if cast is not None else {}
         fn = _scope.function_at(ctx, start)
@@ -370,8 +371,3 @@ def _out_of_range_reason(operand: str, signed: bool, width: int) -> tuple[str, s
         if value is not None and value >= limit and scaled:
             return ("overflow", f"`{m.group(0)}`")
     return None
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."

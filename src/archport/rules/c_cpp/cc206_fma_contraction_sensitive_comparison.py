@@ -7,6 +7,7 @@ from archport import buildflags
 from archport.model import Confidence, Impact, Severity
 from archport.rule import Rule
 from archport.rules.c_cpp import _scope
+from archport.rules.c_cpp._x86_runtime import shorten
 
 _FLOAT_TYPES = r"long\s+double|double|float|_Float32|_Float64"
 _FLOAT_LITERAL = re.compile(
@@ -142,10 +143,10 @@ class FmaContractionSensitiveComparison(Rule):
                 else:
                     continue
             flag = _contract_flag(ctx.abs_path)
-            subject = _shorten(text) if where is None else f"{name.group(1)}"
-            origin = "" if where is None else f" (assigned from `{_shorten(where[1])}` at line {ctx.source.line_of(where[0])})"
+            subject = shorten(text, 50) if where is None else f"{name.group(1)}"
+            origin = "" if where is None else f" (assigned from `{shorten(where[1], 50)}` at line {ctx.source.line_of(where[0])})"
             head = f"`{subject}`{origin} is compared exactly ({op})"
-            fused = f"`{_shorten(found)}`"
+            fused = f"`{shorten(found, 50)}`"
             severity = None
             if flag is not None and flag[0] in ("off", "strict", "precise-msvc"):
                 message = (f"{head}; GCC would fuse {fused} into a fused multiply-add on AArch64, but {flag[1]} "
@@ -160,7 +161,7 @@ class FmaContractionSensitiveComparison(Rule):
                 self, start, end, message,
                 "compare with a tolerance (`fabs(x - expected) <= eps`), or build with -ffp-contract=off on both "
                 "architectures where bit-identical results matter; write fma() where fusing is wanted",
-                properties={"expression": _shorten(found), "build_flag": flag[2] if flag else None,
+                properties={"expression": shorten(found, 50), "build_flag": flag[2] if flag else None,
                             "build_file": flag[1] if flag else None},
                 severity=severity,
             )
@@ -360,8 +361,3 @@ def _contract_flag(abs_path: str) -> tuple[str, str, str] | None:
     else:
         setting = "fast"
     return setting, os.path.basename(path), written
-
-
-def _shorten(text: str, limit: int = 50) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -10,22 +10,14 @@ from archport.preprocessor import State
 from archport.rule import Rule
 from archport.rules._tables import neon_map
 from archport.rules._tables.owned import owner
-from archport.rules.c_cpp._x86_runtime import definition_body
+from archport.rules.c_cpp._x86_runtime import SIMDE_ALIASES, definition_body, reference_kind
 from archport.targets import DEFAULT_TARGET, get_target
 
 #: any identifier that starts like an intrinsic; the table decides
 _CANDIDATE = re.compile(r"(?<![\w$])(?:_{1,2}[a-z]\w*|_MM_TRANSPOSE4_PS)\b")
 _SSE2NEON_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*[<\"](?:[^>\"\n]*/)?sse2neon\.h[>\"]", re.M)
 _SIMDE_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*[<\"](?:[^>\"\n]*/)?simde/x86/[^>\"\n]+[>\"]", re.M)
-_SIMDE_ALIASES = re.compile(r"^[ \t]*#[ \t]*define[ \t]+SIMDE_ENABLE_NATIVE_ALIASES\b", re.M)
 _SIMDE_HEADER = {"AVX": "avx.h", "AVX2": "avx2.h", "FMA": "fma.h", "F16C": "f16c.h", "GFNI": "gfni.h"}
-_NOT_A_TYPE = frozenset(
-    {"return", "case", "else", "do", "throw", "co_return", "co_yield", "co_await", "goto", "sizeof", "typeof",
-     "__typeof__", "__typeof", "decltype", "not", "and", "or", "xor", "__extension__"}
-)
-_DIRECTIVE = re.compile(r"[ \t]*#[ \t]*([a-z_]*)(?:[ \t]+([A-Za-z_]\w*))?")
-#: how far back to look for the start of a line (a 1 MB minified line must stay linear)
-_WINDOW = 4096
 _MARCH = {"+crc": "-march=armv8-a+crc", "+crypto": "-march=armv8-a+crypto", "+fp16": "-march=armv8.2-a+fp16"}
 
 
@@ -46,7 +38,7 @@ def translation_headers(ctx) -> tuple[bool, bool]:
     SIMDE_ENABLE_NATIVE_ALIASES, in code an AArch64 build compiles. Both define x86 names on
     AArch64."""
     text = ctx.text
-    simde = "simde" in text and bool(_SIMDE_ALIASES.search(text)) and _active(ctx, _SIMDE_INCLUDE)
+    simde = "simde" in text and bool(SIMDE_ALIASES.search(text)) and _active(ctx, _SIMDE_INCLUDE)
     sse2neon = "sse2neon" in text and _active(ctx, _SSE2NEON_INCLUDE)
     return sse2neon, simde
 
@@ -79,30 +71,6 @@ def translation_hint(family: str) -> str:
             "`#include <simde/x86/avx512.h>`; AVX-512 coverage is partial)"
         )
     return ""
-
-
-def reference_kind(masked: str, start: int) -> str:
-    """'directive' (#if, #ifdef, #undef, ...), 'definition' (the name of a #define),
-    'declaration' (a declared or defined function of that name) or 'use' for the identifier
-    at `start`. Looks back a bounded distance only, so long lines stay linear."""
-    lo = max(0, start - _WINDOW)
-    line_start = masked.rfind("\n", lo, start) + 1 or lo
-    # a backslash-continued macro body belongs to its #define line
-    while line_start >= 2 and masked[line_start - 2] == "\\" and line_start > lo:
-        line_start = masked.rfind("\n", lo, line_start - 1) + 1 or lo
-    d = _DIRECTIVE.match(masked, line_start, start + 1)
-    if d and masked[line_start:start].lstrip().startswith("#"):
-        if d.group(1) == "define":
-            return "definition" if d.start(2) == start else "use"
-        return "directive"
-    before = masked[max(0, start - 200) : start].rstrip()
-    i = len(before)
-    while i and (before[i - 1].isalnum() or before[i - 1] == "_"):
-        i -= 1
-    word = before[i:]
-    if word and not word[0].isdigit() and word not in _NOT_A_TYPE and not before[:i].rstrip().endswith(("::", ".", "->")):
-        return "declaration"
-    return "use"
 
 
 @lru_cache(maxsize=4096)
@@ -235,7 +203,7 @@ class X86IntrinsicCall(Rule):
             start = m.start()
             if masked[max(0, start - 2) : start].endswith((".", "->")):
                 continue  # a member that happens to share the name
-            kind = reference_kind(masked, start)
+            kind = reference_kind(ctx, start)
             if kind == "directive":
                 continue
             if kind == "definition" or (kind == "declaration" and definition_body(ctx, start, m.end()) is not None):

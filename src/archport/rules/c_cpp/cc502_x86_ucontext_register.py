@@ -18,7 +18,6 @@ _REGISTERS = {
     "CS": None, "SS": None, "DS": None, "ES": None, "FS": None, "GS": None,
 }
 _REG_NAMES = "|".join(sorted(_REGISTERS, key=len, reverse=True))
-_REG_RE = re.compile(rf"\bREG_({_REG_NAMES})\b")
 #: the file deals with signal contexts: only then is a bare REG_RIP taken for glibc's
 _CONTEXT_HINT = re.compile(r"\b(?:ucontext(?:_t)?|mcontext_t|uc_mcontext|gregs|__gregs|greg_t|gregset_t|sigcontext|SA_SIGINFO)\b")
 #: a condition that tests for the x86 context layout
