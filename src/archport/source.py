@@ -270,19 +270,36 @@ class SourceFile:
         end = self._line_starts[line] - 1 if line < len(self._line_starts) else len(self.text)
         return self.text[start:end]
 
-    def byte_offset(self, offset: int) -> int:
-        if self._ascii:
-            return offset
-        if not self._line_bytes:  # byte offset of each line start, built once
+    def _line_byte_starts(self) -> list[int]:
+        """Byte offset of each line start, built once (only for non-ASCII text)."""
+        if not self._line_bytes:
             total, out = 0, []
             for i, start in enumerate(self._line_starts):
                 out.append(total)
                 end = self._line_starts[i + 1] if i + 1 < len(self._line_starts) else len(self.text)
                 total += len(self.text[start:end].encode(self.encoding, errors="surrogateescape"))
             self._line_bytes = out
+        return self._line_bytes
+
+    def byte_offset(self, offset: int) -> int:
+        if self._ascii:
+            return offset
+        line_bytes = self._line_byte_starts()
         line = bisect.bisect_right(self._line_starts, offset)
         start = self._line_starts[line - 1]
-        return self._line_bytes[line - 1] + len(self.text[start:offset].encode(self.encoding, errors="surrogateescape"))
+        return line_bytes[line - 1] + len(self.text[start:offset].encode(self.encoding, errors="surrogateescape"))
+
+    def char_offset(self, byte: int) -> int:
+        """The character offset of a byte offset of the file (tree-sitter and libclang count
+        bytes); only the bytes of one line are decoded."""
+        if self._ascii:
+            return byte
+        line_bytes = self._line_byte_starts()
+        line = bisect.bisect_right(line_bytes, byte) - 1
+        start = self._line_starts[line]
+        end = self._line_starts[line + 1] if line + 1 < len(self._line_starts) else len(self.text)
+        raw = self.text[start:end].encode(self.encoding, errors="surrogateescape")
+        return start + len(raw[: byte - line_bytes[line]].decode(self.encoding, errors="surrogateescape"))
 
     def string_literals(self, start: int, end: int) -> list[str]:
         """Raw text of the string literals inside [start, end), quotes removed."""

@@ -192,3 +192,10 @@ def test_dependency_manifest_kinds(name, language):
     assert (lang.name if lang else None) == language
     if language is not None:
         assert candidate(name)
+
+
+def test_char_offset_inverts_byte_offset():
+    text = "a = 'é'\n// 😀 x86\nint ü = _mm_add_ps(a, b);\n\nend\n"
+    src = SourceFile("f.c", "c", text)
+    for offset in range(len(text) + 1):
+        assert src.char_offset(src.byte_offset(offset)) == offset

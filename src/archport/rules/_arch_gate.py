@@ -643,9 +643,7 @@ class ArchGates:
 
 def char_offset(ctx, byte: int) -> int:
     """Character offset of a byte offset in the file."""
-    if ctx.source._ascii:
-        return byte
-    return len(ctx.data[:byte].decode(ctx.source.encoding, errors="surrogateescape"))
+    return ctx.source.char_offset(byte)
 
 
 def gate_findings(rule, ctx, grammar: Grammar, sources: list, *, value_name: str, arm_value: str, help_text: str):

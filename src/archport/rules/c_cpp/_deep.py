@@ -22,9 +22,4 @@ def parsed(ctx):
 
 def char_offset(ctx, byte: int) -> int:
     """Character offset of a byte offset of ctx.data."""
-    ascii_ = ctx.cache.get("_deep_ascii")
-    if ascii_ is None:
-        ascii_ = ctx.cache["_deep_ascii"] = ctx.text.isascii()
-    if ascii_:
-        return byte
-    return len(ctx.data[:byte].decode(ctx.source.encoding, errors="surrogateescape"))
+    return ctx.source.char_offset(byte)
