@@ -39,6 +39,8 @@ from typing import Any
 
 from archport import __version__
 from archport.model import Finding
+from archport.report._source import SourceLines, scan_base
+from archport.report._utf8 import json_text
 from archport.report.model import Report
 
 SCHEMA_ID = "archport-baseline/1"
@@ -66,12 +68,6 @@ class Baseline:
 
 
 # -- writing -------------------------------------------------------------------------------------
-
-
-def scan_base(root: str | os.PathLike) -> Path:
-    """The directory finding paths are relative to (a file's directory for a one-file scan)."""
-    root = Path(root)
-    return root if root.is_dir() else root.parent
 
 
 def recorded(finding: Finding) -> bool:
@@ -109,7 +105,7 @@ def build(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(build(report), indent=2, ensure_ascii=False) + "\n"
+    return json_text(build(report))
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -238,13 +234,15 @@ class _TextFingerprints:
     (rule, text) findings of the same file, in file order (as fingerprint.py counts them)."""
 
     def __init__(self, base: Path, findings: list[Finding]):
-        self.base = base
         self.values: dict[tuple, str] = {}
+        source = SourceLines(base)
         by_path: dict[str, list[Finding]] = defaultdict(list)
         for f in findings:
             by_path[f.path].append(f)
-        for path, group in by_path.items():
-            lines = self._lines(path)
+        for group in by_path.values():
+            # a binary or an archive is never read: its findings have no line text (as their
+            # fingerprints have none)
+            lines = source.of(group[0])
             seen: dict[tuple[str, str], int] = {}
             for f in sorted(group, key=lambda f: f.sort_key):
                 text = " ".join(lines[f.line - 1].split()) if 0 < f.line <= len(lines) else ""
@@ -259,14 +257,3 @@ class _TextFingerprints:
 
     def of(self, f: Finding) -> str:
         return self.values.get(self._key(f), "")
-
-    def _lines(self, path: str) -> list[str]:
-        try:
-            data = (self.base / path).read_bytes()
-        except OSError:
-            return []
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = data.decode("latin-1")  # as the scanner reads a file that is not UTF-8
-        return text.split("\n")

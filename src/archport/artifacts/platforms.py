@@ -81,11 +81,6 @@ def wheel_tags(name: str) -> tuple[str, frozenset[str], str, tuple[str, ...]] | 
     return dist, frozenset(m["py"].lower().split(".")), m["abi"].lower(), tuple(m["plat"].lower().split("."))
 
 
-def wheel_platform_is_x86(name: str) -> bool:
-    tags = wheel_tags(name)
-    return tags is not None and any(X86_WORD.search(p) or p in ("win32",) for p in tags[3])
-
-
 def _wheel_counterpart(name: str, siblings: Iterable[str]) -> str | None:
     """A wheel of the same package for AArch64 (or a pure one, which pip takes on any machine)
     that serves the same Python: same interpreter tag, or a stable-ABI (abi3) wheel."""

@@ -36,14 +36,14 @@ import re
 from collections import Counter, defaultdict
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup, escape
 
 from archport import __version__
-from archport.effort import DAYS_PER_MONTH, HOURS_PER_DAY, estimate, readiness
+from archport.effort import DAYS_PER_MONTH, HOURS_PER_DAY, readiness
 from archport.model import Finding, Impact, Severity
+from archport.report._source import SourceLines
 from archport.report.model import Report
 
 #: code frames are drawn for findings in table order until this many distinct source lines
@@ -162,29 +162,16 @@ class _Frames:
     """
 
     def __init__(self, root: str):
-        path = Path(root)
-        self.base = path if path.is_dir() else path.parent
-        self._text: dict[str, list[str]] = {}
+        self.source = SourceLines(root)
         self.paths: dict[str, int] = {}  # path -> index in the JSON block
         self.needed: dict[str, dict[int, int]] = defaultdict(dict)  # path -> line -> first column shown
         self.lines = 0
         self.count = 0
 
-    def _file(self, rel: str) -> list[str]:
-        if rel not in self._text:
-            try:
-                data = (self.base / rel).read_bytes()
-                self._text[rel] = data.decode("utf-8", errors="replace").splitlines()
-            except (OSError, ValueError):
-                self._text[rel] = []
-        return self._text[rel]
-
     def add(self, f: Finding) -> str | None:
         """The frame of `f` as "file first last hit_first hit_last", or None (no source, or
         over budget)."""
-        if "artifact" in f.properties:  # a binary or an archive: no source lines
-            return None
-        lines = self._file(f.path)
+        lines = self.source.of(f)  # none for a binary or an archive
         if not lines or f.line > len(lines):
             return None
         hit_last = min(max(f.end_line, f.line), f.line + MAX_FRAME_SPAN - 1, len(lines))
@@ -209,7 +196,7 @@ class _Frames:
         `<span data-n="N">`, for an inert `<template>` of the page."""
         out: list[Markup] = []
         for path in self.paths:
-            lines = self._text[path]
+            lines = self.source.get(path)
             needed = self.needed[path]
             numbers = sorted(needed)
             highlighted: dict[str, str] = {}
@@ -362,7 +349,7 @@ def context(report: Report) -> dict[str, Any]:
         grouped[f.code].append(f)
     rules = [_rule_meta(code, fs) for code, fs in sorted(grouped.items())]
 
-    effort = estimate(report)
+    effort = report.effort()
     effort_rows = sorted(
         ((code, r) for code, r in effort.by_code.items()),
         key=lambda kv: (-kv[1].minutes, kv[0]),

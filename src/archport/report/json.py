@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 from importlib import resources
 
+from archport.report._utf8 import json_text
 from archport.report.model import Report
 
 
 def render(report: Report) -> str:
-    text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            # a file name that is not valid UTF-8 holds surrogate escapes (U+DC80-U+DCFF), which
-            # UTF-8 cannot encode: write them as JSON `\\udcXX` escapes, which read back as the same name
-            text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-    return text
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+    return json_text(report.to_dict())
 
 
 def schema() -> dict:

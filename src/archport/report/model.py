@@ -31,6 +31,8 @@ class Report:
     #: rule weights); written back unchanged, so a re-rendered report says what the scan said
     saved: dict[str, Any] = field(default_factory=dict, repr=False)
     saved_summary: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: the last effort estimate with what it was computed from (see `effort`)
+    _effort_cache: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def active(self) -> list[Finding]:
@@ -54,10 +56,23 @@ class Report:
         return round(minutes / 60, 1)
 
     def effort(self):
-        """The effort estimate (archport.effort): person-days with a range, and the rule of thumb."""
+        """The effort estimate (archport.effort): person-days with a range, and the rule of thumb.
+        Computed once for as long as the active findings and the weights stay the same (the
+        summary, the terminal and the HTML page of one run all show it)."""
         from archport.effort import estimate
 
-        return estimate(self)
+        active = self.active
+        cached = self._effort_cache
+        if (
+            cached is not None
+            and cached[1] == self.effort_minutes
+            and len(cached[0]) == len(active)
+            and all(a is b for a, b in zip(cached[0], active))
+        ):
+            return cached[2]
+        result = estimate(self)
+        self._effort_cache = (active, dict(self.effort_minutes), result)
+        return result
 
     def summary(self) -> dict[str, Any]:
         active = self.active

@@ -4,13 +4,13 @@ help line, then a summary by rule."""
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from archport.model import Finding, Severity
+from archport.report._source import SourceLines
 from archport.report.model import Report
 
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
@@ -19,32 +19,12 @@ _MAX_FRAME_LINES = 6
 _MAX_FRAME_WIDTH = 160  # characters of a line shown in a code frame
 
 
-class _Lines:
-    """Reads the lines of reported files once each, for code frames."""
-
-    def __init__(self, root: str):
-        self.root = Path(root)
-        self._cache: dict[str, list[str]] = {}
-
-    def get(self, rel: str) -> list[str]:
-        if rel not in self._cache:
-            base = self.root if self.root.is_dir() else self.root.parent
-            try:
-                data = (base / rel).read_bytes()
-                self._cache[rel] = data.decode("utf-8", errors="replace").splitlines()
-            except OSError:
-                self._cache[rel] = []
-        return self._cache[rel]
-
-
 def render(report: Report, console: Console, *, show_suppressed: bool = False, show_frames: bool = True) -> None:
-    lines = _Lines(report.root)
+    lines = SourceLines(report.root)
     shown = report.findings if show_suppressed else report.active
     out = _Batch(console)
     for finding in shown:
-        # a binary or an archive (properties["artifact"]) has no source lines to show
-        framed = show_frames and "artifact" not in finding.properties
-        _render_finding(finding, out, lines.get(finding.path) if framed else [])
+        _render_finding(finding, out, lines.of(finding) if show_frames else [])
     out.flush()
     for error in report.errors:
         console.print(Text.assemble(("error", "bold magenta"), f": {error.path}: {error.stage}: {error.message}"))

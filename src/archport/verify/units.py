@@ -161,12 +161,14 @@ class CompileCommandsError(Exception):
 
 
 def find_compile_commands(root: Path) -> Path | None:
+    """The compile_commands.json that `scan --deep` would find (deep.compdb.discover); none
+    for a one-file verify."""
+    from archport.deep.compdb import discover
+
     if root.is_file():
         return None
-    for candidate in [root / "compile_commands.json", *sorted(root.glob("build*/compile_commands.json"))]:
-        if candidate.is_file():
-            return candidate
-    return None
+    found = discover(root)
+    return Path(found) if found is not None else None
 
 
 def _split_command(entry: dict) -> list[str]:
